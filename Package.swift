@@ -1,0 +1,41 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+let package = Package(
+    name: "pgwarden",
+    platforms: [.macOS(.v13)],
+    products: [
+        .executable(name: "pgwarden", targets: ["pgwarden"]),
+        .library(name: "WardenEngine", targets: ["WardenEngine"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2")
+    ],
+    targets: [
+        .systemLibrary(
+            name: "CLibPQ",
+            pkgConfig: "libpq",
+            providers: [.apt(["libpq-dev"]), .brew(["libpq"])]
+        ),
+        .systemLibrary(
+            name: "CNCursesW",
+            pkgConfig: "ncursesw",
+            providers: [.apt(["libncursesw5-dev"]), .brew(["ncurses"])]
+        ),
+        .target(name: "WardenEngine", dependencies: ["CLibPQ"]),
+        .target(name: "WardenTerminal", dependencies: ["CNCursesW"]),
+        .target(name: "WardenDashboard", dependencies: ["WardenEngine", "WardenTerminal"]),
+        .executableTarget(
+            name: "pgwarden",
+            dependencies: [
+                "WardenEngine",
+                "WardenDashboard",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .testTarget(name: "WardenEngineTests", dependencies: ["WardenEngine"]),
+        .testTarget(name: "WardenTerminalTests", dependencies: ["WardenTerminal", "WardenDashboard"]),
+        .testTarget(name: "WardenIntegrationTests", dependencies: ["WardenEngine"]),
+    ],
+    swiftLanguageModes: [.v6]
+)

@@ -1,0 +1,3 @@
+import WardenEngine
+
+PgWardenMain.run()
