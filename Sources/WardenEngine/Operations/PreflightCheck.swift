@@ -1,0 +1,28 @@
+/// One precondition of an operation and what was found: the unit of a `--dry-run` and
+/// of the dashboard's live checklist.
+public struct PreflightCheck: Sendable, Equatable {
+    public enum Verdict: String, Sendable, Equatable {
+        case pass, warning, fail
+    }
+
+    public var name: String
+    public var verdict: Verdict
+    public var reason: String
+    /// For a failed check: the error the operation stops with (message, hint, exit code).
+    public var failure: WardenError?
+
+    public init(_ name: String, _ verdict: Verdict, _ reason: String, failure: WardenError? = nil) {
+        self.name = name
+        self.verdict = verdict
+        self.reason = reason
+        self.failure = failure
+    }
+
+    public static func pass(_ name: String, _ reason: String) -> PreflightCheck { .init(name, .pass, reason) }
+    public static func warning(_ name: String, _ reason: String) -> PreflightCheck { .init(name, .warning, reason) }
+
+    /// A failed check whose reason is the error's message.
+    public static func fail(_ name: String, _ failure: WardenError) -> PreflightCheck {
+        .init(name, .fail, failure.message, failure: failure)
+    }
+}

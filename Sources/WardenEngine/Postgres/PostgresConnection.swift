@@ -1,0 +1,245 @@
+import CLibPQ
+import Foundation
+import Synchronization
+
+/// One libpq connection.
+///
+/// Every network wait happens on a dedicated thread with a deadline: connecting uses
+/// `PQconnectStart`/`PQconnectPoll` + `poll(2)` (libpq's own `connect_timeout` is ignored
+/// there, so pgwarden enforces it), and queries use `PQsendQueryParams` + `poll(2)`, cancelling
+/// the statement when its timeout passes. libpq allows a `PGconn` on any thread but never on
+/// two at once, so all calls go through `lock`; that makes `@unchecked Sendable` honest.
+public final class PostgresConnection: @unchecked Sendable {
+    private let raw: OpaquePointer
+    private let lock = Mutex(())
+    /// The conninfo this connection was made with (password masked when printed).
+    public let conninfo: Conninfo
+    private let broken = Atomic<Bool>(false)
+
+    private init(raw: OpaquePointer, conninfo: Conninfo) {
+        self.raw = raw
+        self.conninfo = conninfo
+    }
+
+    deinit { PQfinish(raw) }
+
+    /// Default deadline when the conninfo sets no `connect_timeout`.
+    public static let defaultConnectTimeout: Duration = .seconds(10)
+
+    /// Connects within `timeout` (default: the conninfo's `connect_timeout`, else 10 s).
+    /// `readOnly` opens the session with `default_transaction_read_only=on`.
+    public static func connect(
+        _ conninfo: Conninfo,
+        timeout: Duration? = nil,
+        applicationName: String = "pgwarden",
+        readOnly: Bool = false
+    ) async throws(WardenError) -> PostgresConnection {
+        var effective = conninfo
+        if effective["fallback_application_name"] == nil {
+            effective["fallback_application_name"] = applicationName
+        }
+        if readOnly {
+            let existing = effective["options"].map { $0 + " " } ?? ""
+            effective["options"] = existing + "-c default_transaction_read_only=on"
+        }
+        let deadlineDuration =
+            timeout ?? conninfo.connectTimeoutSeconds.map { Duration.seconds($0) } ?? defaultConnectTimeout
+        let connectionString = effective.connectionString
+        let outcome: Result<PostgresConnection, WardenError> = await DedicatedThread.run {
+            connectBlocking(connectionString, conninfo: conninfo, timeout: deadlineDuration)
+        }
+        return try outcome.get()
+    }
+
+    private static func connectBlocking(
+        _ connectionString: String, conninfo: Conninfo, timeout: Duration
+    ) -> Result<PostgresConnection, WardenError> {
+        let deadline = ContinuousClock.now + timeout
+        guard let raw = PQconnectStart(connectionString) else {
+            return .failure(WardenError("connection to database failed", detail: "out of memory", exitStatus: .dbConnection))
+        }
+        func fail(_ reason: String) -> Result<PostgresConnection, WardenError> {
+            PQfinish(raw)
+            return .failure(connectionError(reason, conninfo: conninfo))
+        }
+        if PQstatus(raw) == CONNECTION_BAD {
+            return fail(String(cString: PQerrorMessage(raw)))
+        }
+        var wantWrite = true
+        while true {
+            let remaining = deadline - ContinuousClock.now
+            if remaining <= .zero {
+                let host = conninfo.host ?? "localhost"
+                let port = conninfo.port ?? "5432"
+                return fail(
+                    "connection to server at \"\(host)\", port \(port) failed: timeout expired after \(timeout.secondsText)"
+                )
+            }
+            var descriptor = pollfd(
+                fd: PQsocket(raw), events: Int16(wantWrite ? POLLOUT : POLLIN), revents: 0)
+            let ready = poll(&descriptor, 1, Int32(min(remaining.milliseconds, 200)))
+            if ready < 0 && errno != EINTR {
+                return fail("poll() failed: \(String(cString: strerror(errno)))")
+            }
+            if ready <= 0 { continue }
+            switch PQconnectPoll(raw) {
+            case PGRES_POLLING_OK:
+                return .success(PostgresConnection(raw: raw, conninfo: conninfo))
+            case PGRES_POLLING_FAILED:
+                return fail(String(cString: PQerrorMessage(raw)))
+            case PGRES_POLLING_READING:
+                wantWrite = false
+            case PGRES_POLLING_WRITING:
+                wantWrite = true
+            default:
+                break
+            }
+        }
+    }
+
+    static func connectionError(_ reason: String, conninfo: Conninfo) -> WardenError {
+        WardenError(
+            "connection to database failed",
+            detail: "\(reason.trimmingTrailingNewlines())\nattempted to connect using:\n  \(conninfo)",
+            exitStatus: .dbConnection
+        )
+    }
+
+    /// True once a query timed out without the server answering the cancel: the
+    /// connection is then unusable and must be replaced.
+    public var isBroken: Bool { broken.load(ordering: .relaxed) || lock.withLock { _ in PQstatus(raw) != CONNECTION_OK } }
+
+    /// The server's `server_version_num`, from the startup handshake.
+    public var serverVersion: Int { lock.withLock { _ in Int(PQserverVersion(raw)) } }
+
+    /// Runs one statement with its values passed separately (`PQsendQueryParams`), never
+    /// spliced into the SQL text. A statement still running at `timeout` is cancelled.
+    @discardableResult
+    public func query(
+        _ sql: String, _ parameters: [String?] = [], timeout: Duration = .seconds(60)
+    ) async throws(WardenError) -> QueryResult {
+        let outcome: Result<QueryResult, WardenError> = await DedicatedThread.run { [self] in
+            lock.withLock { _ in runBlocking(sql: sql, parameters: parameters, simpleProtocol: false, timeout: timeout) }
+        }
+        return try outcome.get()
+    }
+
+    /// Runs a fixed script of several statements (DDL) that contains no values; anything
+    /// with a value goes through `query(_:_:timeout:)`.
+    public func executeScript(_ sql: StaticString, timeout: Duration = .seconds(60)) async throws(WardenError) {
+        let text = sql.description
+        let outcome: Result<QueryResult, WardenError> = await DedicatedThread.run { [self] in
+            lock.withLock { _ in runBlocking(sql: text, parameters: [], simpleProtocol: true, timeout: timeout) }
+        }
+        _ = try outcome.get()
+    }
+
+    private func runBlocking(
+        sql: String, parameters: [String?], simpleProtocol: Bool, timeout: Duration
+    ) -> Result<QueryResult, WardenError> {
+        let deadline = ContinuousClock.now + timeout
+        let sent: Int32
+        if simpleProtocol {
+            sent = PQsendQuery(raw, sql)
+        } else {
+            let cStrings: [UnsafeMutablePointer<CChar>?] = parameters.map { $0.flatMap { strdup($0) } }
+            defer { cStrings.forEach { free($0) } }
+            let pointers = cStrings.map { UnsafePointer($0) }
+            sent = pointers.withUnsafeBufferPointer { buffer in
+                PQsendQueryParams(raw, sql, Int32(parameters.count), nil, buffer.baseAddress, nil, nil, 0)
+            }
+        }
+        guard sent == 1 else {
+            return .failure(queryError(String(cString: PQerrorMessage(raw)), sql: sql))
+        }
+        var cancelled = false
+        while PQisBusy(raw) == 1 {
+            let remaining = deadline - ContinuousClock.now
+            if remaining <= .zero {
+                if cancelled {
+                    // The server ignored the cancel (it is hung): give the connection up.
+                    broken.store(true, ordering: .relaxed)
+                    return .failure(
+                        WardenError(
+                            "query timed out after \(timeout.secondsText) and the server did not answer the cancel request",
+                            detail: "query: \(sql.prefix(200))", exitStatus: .dbQuery))
+                }
+                cancel()
+                cancelled = true
+                continue
+            }
+            var descriptor = pollfd(fd: PQsocket(raw), events: Int16(POLLIN), revents: 0)
+            let wait = cancelled ? min(remaining.milliseconds, 1000) : min(remaining.milliseconds, 200)
+            let ready = poll(&descriptor, 1, Int32(wait))
+            if ready < 0 && errno != EINTR {
+                broken.store(true, ordering: .relaxed)
+                return .failure(queryError("poll() failed: \(String(cString: strerror(errno)))", sql: sql))
+            }
+            if ready > 0 && PQconsumeInput(raw) == 0 {
+                broken.store(true, ordering: .relaxed)
+                return .failure(queryError(String(cString: PQerrorMessage(raw)), sql: sql))
+            }
+            if cancelled && ready == 0 && deadline - ContinuousClock.now <= .zero { continue }
+        }
+        var failure: WardenError?
+        var final: QueryResult?
+        while let result = PQgetResult(raw) {
+            defer { PQclear(result) }
+            let status = PQresultStatus(result)
+            switch status {
+            case PGRES_TUPLES_OK, PGRES_COMMAND_OK, PGRES_EMPTY_QUERY:
+                final = Self.decode(result)
+            default:
+                if failure == nil {
+                    var message = String(cString: PQresultErrorMessage(result)).trimmingTrailingNewlines()
+                    if message.hasPrefix("ERROR:  ") { message = String(message.dropFirst(8)) }
+                    if cancelled { message = "query timed out after \(timeout.secondsText) and was cancelled" }
+                    failure = queryError(message, sql: sql)
+                }
+            }
+        }
+        if let failure { return .failure(failure) }
+        return .success(final ?? QueryResult(columns: [], values: [], affectedRows: 0))
+    }
+
+    private func cancel() {
+        guard let handle = PQgetCancel(raw) else { return }
+        defer { PQfreeCancel(handle) }
+        var buffer = [CChar](repeating: 0, count: 256)
+        _ = PQcancel(handle, &buffer, Int32(buffer.count))
+    }
+
+    private func queryError(_ message: String, sql: String) -> WardenError {
+        WardenError(message, detail: "query: \(sql.prefix(200))", exitStatus: .dbQuery)
+    }
+
+    private static func decode(_ result: OpaquePointer) -> QueryResult {
+        let fieldCount = Int(PQnfields(result))
+        let rowCount = Int(PQntuples(result))
+        let columns = (0..<fieldCount).map { String(cString: PQfname(result, Int32($0))) }
+        var values: [[String?]] = []
+        values.reserveCapacity(rowCount)
+        for row in 0..<rowCount {
+            values.append(
+                (0..<fieldCount).map { column in
+                    PQgetisnull(result, Int32(row), Int32(column)) == 1
+                        ? nil : String(cString: PQgetvalue(result, Int32(row), Int32(column)))
+                })
+        }
+        let affected = Int(String(cString: PQcmdTuples(result))) ?? 0
+        return QueryResult(columns: columns, values: values, affectedRows: affected)
+    }
+}
+
+extension Duration {
+    var milliseconds: Int64 {
+        let parts = components
+        return parts.seconds * 1000 + parts.attoseconds / 1_000_000_000_000_000
+    }
+
+    /// "2 s" or "0.3 s".
+    var secondsText: String {
+        let total = Double(milliseconds) / 1000
+        return total == total.rounded() ? "\(Int(total)) s" : String(format: "%.1f s", total)
+    }
+}
