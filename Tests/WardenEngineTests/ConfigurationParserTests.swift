@@ -118,13 +118,14 @@ struct ConfigurationParserTests {
     @Test func unterminatedQuote() {
         let result = ConfigurationFileParser.parse("\nconninfo='host=db1 user=repmgr\n")
         #expect(result.entries.isEmpty)
-        #expect(result.errors == [
-            ConfigurationFileParser.SyntaxError(
-                line: 2,
-                key: "conninfo",
-                reason: "unterminated quoted value for \"conninfo\""
-            )
-        ])
+        #expect(
+            result.errors == [
+                ConfigurationFileParser.SyntaxError(
+                    line: 2,
+                    key: "conninfo",
+                    reason: "unterminated quoted value for \"conninfo\""
+                )
+            ])
         #expect(ConfigurationFileParser.parse("location=\"dc1").errors.first?.key == "location")
         #expect(ConfigurationFileParser.parse("location='dc1\\'").errors.first?.key == "location")
     }

@@ -89,7 +89,7 @@ public struct Catalog: Sendable {
              WHERE ($1::int IS NULL OR e.node_id = $1::int)
                AND ($2::text IS NULL OR n.node_name = $2::text)
                AND ($3::text IS NULL OR e.event = $3::text)
-             ORDER BY e.event_timestamp DESC
+             ORDER BY e.event_timestamp DESC, e.ctid DESC
              LIMIT $4::bigint
             """,
             [filter.nodeID.map(String.init), filter.nodeName, filter.event, filter.limit.map(String.init)])

@@ -228,13 +228,11 @@ public struct ConfigurationKey: Sendable, Equatable, CustomStringConvertible {
 
     /// pgwarden additions: parameters repmgr does not know (it warns about them and carries on).
     ///
-    /// - `pgbouncer_admin_conninfo`: conninfo strings of the PgBouncer admin consoles to repoint after a
-    ///   promotion, separated by commas.
-    /// - `pgbouncer_databases`: the PgBouncer databases to repoint (comma-separated; empty means all).
-    /// - `fence_command` / `unfence_command`: commands that fence an old primary off from clients and undo it.
-    /// - `fence_mode`: how pgwarden fences a demoted primary itself when no command is set:
-    ///   `read_only` (default) or `stop`.
-    /// - `auto_rejoin`: let the daemon rejoin a failed former primary on its own (default false).
+    /// - `pgbouncer_admin_conninfo`: conninfo strings of PgBouncer admin consoles, separated by commas.
+    /// - `pgbouncer_databases`: the PgBouncer databases pgwarden manages, as written.
+    /// - `fence_command` / `unfence_command`: commands that fence a node (cut it off from clients) and undo it.
+    /// - `fence_mode`: how a node is fenced when no `fence_command` is set: `read_only` (default) or `stop`.
+    /// - `auto_rejoin`: whether a failed former primary may be rejoined automatically (default false).
     /// - `notification_timeout`: seconds an event notification command may run (default 10).
     static let pgwardenKeys: [ConfigurationKey] = [
         ConfigurationKey("pgbouncer_admin_conninfo", .string, origin: .pgwarden),

@@ -125,7 +125,8 @@ public enum ConfigurationLoader {
                     )
                 } else {
                     let message = ConfigurationKey.deprecated[entry.key] ?? "unknown configuration key \"\(entry.key)\""
-                    warnings.append(ConfigurationWarning(file: file, line: entry.line, key: entry.key, message: message))
+                    warnings.append(
+                        ConfigurationWarning(file: file, line: entry.line, key: entry.key, message: message))
                 }
                 continue
             }

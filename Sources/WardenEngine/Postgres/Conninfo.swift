@@ -66,7 +66,7 @@ public struct Conninfo: Sendable, Equatable, CustomStringConvertible {
 
     /// The string to hand to libpq, with every value quoted.
     public var connectionString: String {
-        parameters.map { "\($0.key)=\(Conninfo.quote($0.value))" }.joined(separator: " ")
+        parameters.map { "\($0.key)=\(Conninfo.quoteIfNeeded($0.value))" }.joined(separator: " ")
     }
 
     /// The connection string with any password replaced by `********`; safe to print or log.

@@ -42,8 +42,7 @@ public struct ClusterShowReport: Sendable {
             } else {
                 timeline = observation.timeline.map(String.init) ?? ""
             }
-            let masked = (try? Conninfo(parsing: node.conninfo))?.description
-                ?? Conninfo.maskPasswords(in: node.conninfo)
+            let masked = Conninfo.maskPasswords(in: node.conninfo)
             rows.append(
                 Row(
                     node: node, observation: observation, status: status, upstream: upstream,
