@@ -57,6 +57,9 @@ final class PostgresServer: @unchecked Sendable {
     ("fsync", "off"),
     ("full_page_writes", "on"),
     ("logging_collector", "off"),
+    // Spread checkpoints (pg_basebackup's and so a clone's default) otherwise pace themselves over
+    // 0.9 × checkpoint_timeout on an idle server: about 90 s per clone. 0 makes them run at full speed.
+    ("checkpoint_completion_target", "0"),
   ]
 
   private static let blockStart =
@@ -240,6 +243,7 @@ final class PostgresServer: @unchecked Sendable {
   /// `pg_ctl -w start` as the server user; throws with the log tail if the server does not come up.
   func start(timeout: Duration = .seconds(60)) throws {
     if isRunning { throw HarnessError("\(name): a server already runs on \(dataDirectory)") }
+    try removeStaleLockFile()
     let result = try pgCtl(
       [
         "-D", dataDirectory, "-l", logFile, "-w", "-t", String(Self.wholeSeconds(timeout)), "start",
@@ -291,6 +295,11 @@ final class PostgresServer: @unchecked Sendable {
     let port = self.port
     try Polling.until("\(name): port \(port) to refuse connections", timeout: .seconds(15)) {
       !PortAllocator.isAcceptingConnections(port: port)
+    }
+    // The dead postmaster is an orphan that PID 1 reaps, sometimes seconds later; until then PostgreSQL
+    // (and so `pg_ctl start`, also when pgwarden runs it) takes the stale postmaster.pid for a live server.
+    try? Polling.until("\(name): postmaster \(pid) to be reaped", timeout: .seconds(20)) {
+      !ProcessTable.exists(pid)
     }
   }
 
@@ -359,6 +368,24 @@ final class PostgresServer: @unchecked Sendable {
   }
 
   // MARK: - Helpers
+
+  /// After a crash, `postmaster.pid` names a dead postmaster. PostgreSQL ignores such a file unless the PID
+  /// is still a zombie (not yet reaped by PID 1): then wait a little for the reaping, and finally remove
+  /// the file, since a zombie is certainly not a running server.
+  private func removeStaleLockFile() throws {
+    let lockFile = dataDirectory + "/postmaster.pid"
+    guard let text = try? String(contentsOfFile: lockFile, encoding: .utf8),
+      let firstLine = text.split(separator: "\n").first,
+      let pid = pid_t(firstLine.trimmingCharacters(in: .whitespaces)),
+      ProcessTable.exists(pid), !ProcessTable.isAlive(pid)
+    else { return }
+    try? Polling.until("\(name): zombie postmaster \(pid) to be reaped", timeout: .seconds(10)) {
+      !ProcessTable.exists(pid)
+    }
+    if ProcessTable.exists(pid), !ProcessTable.isAlive(pid) {
+      unlink(lockFile)
+    }
+  }
 
   private func writeServerFile(_ path: String, contents: String) throws {
     let existed = FileManager.default.fileExists(atPath: path)

@@ -11,6 +11,13 @@ import Foundation
 /// A process that has exited but not yet been reaped (a zombie, state `Z`) counts as dead: servers started
 /// through `pg_ctl` are orphans reaped late by PID 1, and `kill(pid, 0)` would still succeed for them.
 enum ProcessTable {
+  /// True while `/proc/PID` exists, zombies included (a zombie postmaster still blocks a restart:
+  /// PostgreSQL's lock-file check sees its PID as alive until it is reaped).
+  static func exists(_ pid: pid_t) -> Bool {
+    guard pid > 0 else { return false }
+    return FileManager.default.fileExists(atPath: "/proc/\(pid)")
+  }
+
   /// True when `pid` exists and is not a zombie.
   static func isAlive(_ pid: pid_t) -> Bool {
     guard pid > 0 else { return false }
