@@ -35,6 +35,24 @@ struct HarnessTests {
     #expect(started.duration(to: clock.now) < .seconds(10))
   }
 
+  @Test("a background process run as the server user receives SIGTERM")
+  func backgroundProcessTerminates() throws {
+    let sandbox = try TestSandbox()
+    defer { sandbox.cleanup() }
+    let user = sandbox.serverUser.name
+    let process = try BackgroundProcess(
+      ["sh", "-c", "trap 'echo got TERM; exit 7' TERM; echo ready; while :; do sleep 0.1; done"],
+      asUser: user, outputPath: sandbox.subpath("daemon.log"))
+    try Polling.until("the script to start", timeout: .seconds(10)) {
+      process.output().contains("ready")
+    }
+    #expect(process.isRunning)
+    let code = process.terminate(timeout: .seconds(5))
+    #expect(code != nil && code != 128 + SIGKILL, "exit code \(String(describing: code))")
+    #expect(process.output().contains("got TERM"))
+    #expect(!process.isRunning)
+  }
+
   @Test("the copied pgwarden binary is executable by the server user")
   func copiedBinaryRuns() throws {
     let sandbox = try TestSandbox()

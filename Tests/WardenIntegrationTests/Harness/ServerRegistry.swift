@@ -11,9 +11,10 @@ import Foundation
 ///
 /// Nothing may outlive the test process, even when a test fails or the process crashes:
 /// - Tests clean up in `defer`/`deinit` (``TestSandbox/cleanup()`` stops every server under the sandbox).
-/// - An `atexit` handler, registered once, stops every still-running server: SIGCONT (a paused postmaster
-///   cannot shut down), `pg_ctl -m immediate stop`, and SIGKILL of the postmaster and its children if that
-///   fails; then it kills registered background processes and removes the sandboxes.
+/// - An `atexit` handler, registered once, first SIGKILLs registered background processes (so no daemon
+///   restarts a server behind its back), then stops every still-running server: SIGCONT (a paused
+///   postmaster cannot shut down), `pg_ctl -m immediate stop`, and SIGKILL of the postmaster and its
+///   children if that fails; then it removes the sandboxes.
 /// - `atexit` does not run when the process is killed or traps, so a watchdog (`/bin/sh`, in its own session)
 ///   waits for this process to die and then does the same from a registry file, `/tmp/pgwarden-harness-PID.registry`.
 ///   After a normal exit the `atexit` handler has already removed that file and the watchdog just exits.
@@ -180,8 +181,9 @@ final class ServerRegistry: @unchecked Sendable {
       runAs = "-"
     }
     let script = """
-      owner=$1 registry=$2 pgctl=$3 runas=$4
+      owner=$1 registry=$2 pgctl=$3 runas=$4 outputs=$5
       while kill -0 "$owner" 2>/dev/null; do sleep 0.5; done
+      rm -f -- "$outputs"*
       [ -f "$registry" ] || exit 0
       while read -r kind value; do
         if [ "$kind" = process ]; then kill -KILL -- "-$value" 2>/dev/null; kill -KILL "$value" 2>/dev/null; fi
@@ -212,7 +214,7 @@ final class ServerRegistry: @unchecked Sendable {
     _ = try? ProcessRunner.spawn(
       [
         "/bin/sh", "-c", script, "pgwarden-harness-watchdog", "\(getpid())", registryFile, pgCtl,
-        runAs,
+        runAs, TemporaryOutputFile.pathPrefix,
       ],
       workingDirectory: "/", newSession: true)
   }

@@ -11,12 +11,16 @@ import Foundation
 ///
 /// Opened with `O_CLOEXEC` so children spawned concurrently by other tests do not inherit it.
 final class TemporaryOutputFile {
+  /// Every such file's path starts with this (`$TMPDIR/pgwarden-run-PID-`), so the ``ServerRegistry``
+  /// watchdog can remove the ones left behind when this process dies mid-command.
+  static let pathPrefix =
+    (NSTemporaryDirectory() as NSString).appendingPathComponent("pgwarden-run-\(getpid())-")
+
   let path: String
   let fd: Int32
 
   init() throws {
-    let path = (NSTemporaryDirectory() as NSString).appendingPathComponent(
-      "pgwarden-run-\(UUID().uuidString)")
+    let path = Self.pathPrefix + UUID().uuidString
     let fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
     guard fd >= 0 else {
       throw HarnessError(
