@@ -7,7 +7,7 @@ struct NodeCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "node",
         abstract: "Show the local node's status and run health checks on it.",
-        subcommands: [NodeStatus.self, NodeCheck.self]
+        subcommands: [NodeStatus.self, NodeCheck.self, NodeRejoinCommand.self]
     )
 }
 
@@ -15,7 +15,8 @@ struct NodeCommand: AsyncParsableCommand {
 struct NodeStatus: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "status",
-        abstract: "Show an overview of the local node: version, size, role, archiving, replication and lag.",
+        abstract:
+            "Show an overview of the local node: version, size, role, archiving, replication and lag.",
         discussion: "Exits with 25 when a problem was found (listed as warnings after the overview)."
     )
 
@@ -48,23 +49,26 @@ struct NodeCheck: AsyncParsableCommand {
         commandName: "check",
         abstract: "Run replication health checks on the local node.",
         discussion: """
-            Without an individual check option every check runs and the command exits with 0 when all are OK,
-            25 otherwise. With one individual check option only that check runs and the command exits with its
+            Without an individual check option every check runs and the command exits with 0 when all are OK, \
+            25 otherwise. With one individual check option only that check runs and the command exits with its \
             Nagios code: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN (with or without --nagios).
             """
     )
 
     @OptionGroup var global: GlobalOptions
     @Flag(help: "Check the node runs in the role it is registered with.") var role = false
-    @Flag(help: "Check replication lag against replication_lag_warning/critical.") var replicationLag = false
-    @Flag(help: "Check pending WAL archive files against archive_ready_warning/critical.") var archiveReady = false
+    @Flag(help: "Check replication lag against replication_lag_warning/critical.")
+    var replicationLag = false
+    @Flag(help: "Check pending WAL archive files against archive_ready_warning/critical.")
+    var archiveReady = false
     @Flag(help: "Check the node is attached to its upstream.") var upstream = false
     @Flag(help: "Check the registered downstream nodes are attached.") var downstream = false
     @Flag(help: "Check for inactive physical replication slots.") var slots = false
     @Flag(help: "Check for replication slots that registered standbys need but that do not exist.")
     var missingSlots = false
     @Flag(help: "Check the daemon's state (pgwarden has no daemon yet: UNKNOWN).") var repmgrd = false
-    @Flag(help: "Check the configured data_directory is the server's.") var dataDirectoryConfig = false
+    @Flag(help: "Check the configured data_directory is the server's.") var dataDirectoryConfig =
+        false
     @Flag(help: "Nagios plugin output (individual checks only).") var nagios = false
     @Flag(help: "CSV output (all checks only).") var csv = false
 
@@ -108,9 +112,11 @@ struct NodeCheck: AsyncParsableCommand {
             return
         }
         if csv && !nagios {
-            throw WardenError("--csv output not provided with \(single.option) option", exitStatus: .badConfig)
+            throw WardenError(
+                "--csv output not provided with \(single.option) option", exitStatus: .badConfig)
         }
-        let report = try await WardenEngine.NodeCheck.run([single], configuration: configuration, conninfo: conninfo)
+        let report = try await WardenEngine.NodeCheck.run(
+            [single], configuration: configuration, conninfo: conninfo)
         if !nagios { report.messages.forEach(context.console.show) }
         for result in report.results {
             Console.out(nagios ? result.nagiosLine : result.textLine)

@@ -7,7 +7,10 @@ struct StandbyCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "standby",
         abstract: "Clone, register and unregister standby nodes.",
-        subcommands: [StandbyClone.self, StandbyRegister.self, StandbyUnregister.self]
+        subcommands: [
+            StandbyClone.self, StandbyRegister.self, StandbyUnregister.self, StandbyPromote.self,
+            StandbyFollowCommand.self, StandbySwitchoverCommand.self,
+        ]
     )
 }
 

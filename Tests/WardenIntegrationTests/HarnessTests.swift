@@ -26,13 +26,12 @@ struct HarnessTests {
 
   @Test("a command that outlives its timeout is killed, together with what it forked")
   func processRunnerTimeout() async throws {
-    let clock = ContinuousClock()
-    let started = clock.now
     let result = try await ProcessRunner.run(
       ["sh", "-c", "sleep 30 & sleep 30"], timeout: .seconds(1))
     #expect(result.timedOut)
     #expect(result.exitCode == 128 + SIGKILL)
-    #expect(started.duration(to: clock.now) < .seconds(10))
+    // Measured on the runner's own thread: the test itself may wait for a busy cooperative pool.
+    #expect(result.duration < .seconds(5), "\(result)")
   }
 
   @Test("a background process run as the server user receives SIGTERM")
@@ -48,7 +47,7 @@ struct HarnessTests {
     }
     #expect(process.isRunning)
     let code = process.terminate(timeout: .seconds(5))
-    #expect(code != nil && code != 128 + SIGKILL, "exit code \(String(describing: code))")
+    #expect(code == 7, "exit code \(String(describing: code))\n\(process.output())")
     #expect(process.output().contains("got TERM"))
     #expect(!process.isRunning)
   }
@@ -144,35 +143,46 @@ struct HarnessTests {
     #expect(!primary.isRunning)
   }
 
-  @Test("a standby cloned with pg_basebackup can be adopted, started and replicates")
-  func adoptedStandbyReplicates() throws {
+  @Test(
+    "a standby cloned with pg_basebackup gets its own settings, starts, replicates, and can be adopted"
+  )
+  func clonedStandbyReplicates() throws {
     let sandbox = try TestSandbox()
     defer { sandbox.cleanup() }
     let primary = try PostgresServer.startPrimary(in: sandbox)
     let standby = try PostgresServer(sandbox: sandbox, name: "node2")
     #expect(standby.port != primary.port)
+    // No --checkpoint=fast on purpose: the harness settings must make the default spread checkpoint quick.
     try ProcessRunner.run(
       [
         try PostgresBinaries.path("pg_basebackup"), "-h", PostgresServer.host, "-p",
-        String(primary.port),
-        "-U", PostgresServer.superuser, "-D", standby.dataDirectory, "-X", "stream", "-R",
-        "--no-sync",
+        String(primary.port), "-U", PostgresServer.superuser, "-D", standby.dataDirectory,
+        "-X", "stream", "-R", "--no-sync",
       ],
-      asUser: sandbox.serverUser.name, timeout: .seconds(120)
+      asUser: sandbox.serverUser.name, timeout: .seconds(60)
     ).check()
-    let adopted = try PostgresServer(
-      adoptingDataDirectory: standby.dataDirectory, sandbox: sandbox, name: "node2",
-      port: standby.port)
-    try adopted.start()
-    #expect(try adopted.psql("select pg_is_in_recovery()") == "t")
+    try standby.applyHarnessSettings()
     let conf = try String(
-      contentsOfFile: adopted.dataDirectory + "/postgresql.conf", encoding: .utf8)
+      contentsOfFile: standby.dataDirectory + "/postgresql.conf", encoding: .utf8)
     #expect(conf.components(separatedBy: "managed block").count == 2, "exactly one harness block")
+    #expect(conf.contains("port = '\(standby.port)'"))
+    try standby.start()
+    #expect(try standby.psql("select pg_is_in_recovery()") == "t")
 
     _ = try primary.psql("create table harness_check(v int); insert into harness_check values (42)")
     try Polling.until("the row to reach the standby", timeout: .seconds(30)) {
-      (try? adopted.psql("select v from harness_check")) == "42"
+      (try? standby.psql("select v from harness_check")) == "42"
     }
+
+    // The same data directory, described as one created by someone else, on a new port.
+    try standby.stop()
+    let adopted = try PostgresServer(
+      adoptingDataDirectory: standby.dataDirectory, sandbox: sandbox, name: "node2-adopted")
+    #expect(adopted.port != standby.port)
+    try adopted.start()
+    #expect(try adopted.psql("select v from harness_check") == "42")
+    #expect(try adopted.psql("select pg_is_in_recovery()") == "t")
+    try adopted.stop()
   }
 
   @Test("cleaning up a sandbox stops its servers and removes the directory")

@@ -21,8 +21,12 @@ public enum ClusterConnector {
     public static func primary(among nodes: [NodeRecord], readOnly: Bool = false) async throws(WardenError)
         -> (NodeRecord, Catalog)
     {
-        let candidates = nodes.filter { $0.type == .primary && $0.active }
-        guard !candidates.isEmpty else {
+        // Registered active primaries first; after a failover the metadata a standby holds may
+        // still name the old primary, so any other data node running as primary is tried next.
+        let registered = nodes.filter { $0.type == .primary && $0.active }
+        let others = nodes.filter { !($0.type == .primary && $0.active) && $0.type != .witness }
+        let candidates = registered + others
+        guard !registered.isEmpty || !others.isEmpty else {
             throw WardenError(
                 "no active primary node is registered in this cluster",
                 hint: "register the primary with \"pgwarden primary register\"", exitStatus: .badConfig)

@@ -22,7 +22,9 @@ public enum NodeCheckStatus: Int, Sendable, Equatable, Comparable, CaseIterable 
     /// every number; only the number matters here.)
     public var nagiosExitStatus: ExitStatus { ExitStatus(rawValue: Int32(rawValue)) ?? .nodeStatus }
 
-    public static func < (lhs: NodeCheckStatus, rhs: NodeCheckStatus) -> Bool { lhs.rawValue < rhs.rawValue }
+    public static func < (lhs: NodeCheckStatus, rhs: NodeCheckStatus) -> Bool {
+        lhs.rawValue < rhs.rawValue
+    }
 }
 
 /// One of the checks of `node check`, in the order repmgr runs them when several individual
@@ -40,7 +42,8 @@ public enum NodeCheckKind: String, Sendable, Equatable, CaseIterable {
 
     /// The checks of a plain `node check`, in output order (the daemon check is not among them).
     public static let overview: [NodeCheckKind] = [
-        .role, .replicationLag, .archiveReady, .upstream, .downstream, .slots, .missingSlots, .dataDirectoryConfig,
+        .role, .replicationLag, .archiveReady, .upstream, .downstream, .slots, .missingSlots,
+        .dataDirectoryConfig,
     ]
 
     /// The command-line option that selects the check alone, e.g. `--replication-lag`.
@@ -153,7 +156,9 @@ public struct NodeCheckReport: Sendable, Equatable {
     public var messages: [OperationMessage]
 
     /// Describes a report.
-    public init(nodeName: String, nodeID: Int, results: [NodeCheckResult], messages: [OperationMessage] = []) {
+    public init(
+        nodeName: String, nodeID: Int, results: [NodeCheckResult], messages: [OperationMessage] = []
+    ) {
         self.nodeName = nodeName
         self.nodeID = nodeID
         self.results = results
@@ -171,7 +176,9 @@ public struct NodeCheckReport: Sendable, Equatable {
     }
 
     /// 0 when every check is OK, else 25 (`ERR_NODE_STATUS`).
-    public var exitStatus: ExitStatus { results.allSatisfy { $0.status == .ok } ? .success : .nodeStatus }
+    public var exitStatus: ExitStatus {
+        results.allSatisfy { $0.status == .ok } ? .success : .nodeStatus
+    }
 
     /// The worst verdict.
     public var worstStatus: NodeCheckStatus { results.map(\.status).max() ?? .ok }
@@ -184,7 +191,9 @@ public enum NodeCheck {
     /// Runs `kinds` against the local node. Only what those checks need is read; the upstream
     /// check connects to the upstream node, and a failure to connect there is an error (exit
     /// code 6), as in repmgr. The local node must have a record in `repmgr.nodes`.
-    public static func run(_ kinds: [NodeCheckKind], configuration: NodeConfiguration, conninfo: Conninfo)
+    public static func run(
+        _ kinds: [NodeCheckKind], configuration: NodeConfiguration, conninfo: Conninfo
+    )
         async throws(WardenError) -> NodeCheckReport
     {
         let connection = try await PostgresConnection.connect(conninfo, readOnly: true)
@@ -192,7 +201,8 @@ public enum NodeCheck {
         guard let node = local.record else {
             throw WardenError(
                 "no record found for node \(configuration.nodeID)",
-                hint: "register the node first (\"pgwarden primary register\" or \"pgwarden standby register\")",
+                hint:
+                    "register the node first (\"pgwarden primary register\" or \"pgwarden standby register\")",
                 exitStatus: .badConfig)
         }
         var messages: [OperationMessage] = []
@@ -207,7 +217,8 @@ public enum NodeCheck {
                 results.append(
                     replicationLag(
                         type: node.type, inRecovery: local.inRecovery, lagSeconds: lag,
-                        warning: configuration.replicationLagWarning, critical: configuration.replicationLagCritical))
+                        warning: configuration.replicationLagWarning,
+                        critical: configuration.replicationLagCritical))
             case .archiveReady:
                 results.append(
                     archiveReady(
@@ -222,7 +233,8 @@ public enum NodeCheck {
             case .slots:
                 results.append(
                     slots(
-                        total: local.physicalSlots.count, inactive: local.physicalSlots.filter { !$0.active }.count))
+                        total: local.physicalSlots.count,
+                        inactive: local.physicalSlots.filter { !$0.active }.count))
             case .missingSlots:
                 results.append(missingSlots(local.missingSlots))
             case .dataDirectoryConfig:
@@ -235,19 +247,23 @@ public enum NodeCheck {
                                 "provide a superuser, or add the \"\(conninfo.user ?? "repmgr")\" user to role \"pg_read_all_settings\" or \"pg_monitor\""
                         ))
                 }
-                results.append(dataDirectoryConfig(configured: configuration.dataDirectory, observed: observed))
+                results.append(
+                    dataDirectoryConfig(configured: configuration.dataDirectory, observed: observed))
             case .repmgrd:
                 results.append(daemon())
             }
         }
-        return NodeCheckReport(nodeName: node.nodeName, nodeID: node.nodeID, results: results, messages: messages)
+        return NodeCheckReport(
+            nodeName: node.nodeName, nodeID: node.nodeID, results: results, messages: messages)
     }
 
     // MARK: - Gathering
 
     /// repmgr's lag measure on a standby: 0 when everything received is replayed, else seconds
     /// since the last replayed transaction; nil when that cannot be known.
-    static func replicationLagSeconds(_ connection: PostgresConnection) async throws(WardenError) -> Int? {
+    static func replicationLagSeconds(_ connection: PostgresConnection) async throws(WardenError)
+        -> Int?
+    {
         let result = try await connection.query(
             """
             SELECT CASE WHEN pg_catalog.pg_last_wal_receive_lsn() = pg_catalog.pg_last_wal_replay_lsn() THEN 0
@@ -269,12 +285,14 @@ public enum NodeCheck {
     }
 
     static func upstreamState(
-        of node: NodeRecord, nodes: [NodeRecord], configuration: NodeConfiguration, local: PostgresConnection
+        of node: NodeRecord, nodes: [NodeRecord], configuration: NodeConfiguration,
+        local: PostgresConnection
     ) async throws(WardenError) -> UpstreamState {
         guard node.type != .witness, let upstreamID = node.upstreamNodeID,
             let upstream = nodes.first(where: { $0.nodeID == upstreamID })
         else { return .noRecord }
-        let connection = try await PostgresConnection.connect(Conninfo(parsing: upstream.conninfo), readOnly: true)
+        let connection = try await PostgresConnection.connect(
+            Conninfo(parsing: upstream.conninfo), readOnly: true)
         let result = try await connection.query(
             "SELECT state FROM pg_catalog.pg_stat_replication WHERE application_name = $1",
             [configuration.nodeName], timeout: LocalNodeFacts.queryTimeout)
@@ -298,7 +316,9 @@ public enum NodeCheck {
         case notReadable(configuredLooksLikeDataDirectory: Bool)
     }
 
-    static func dataDirectory(_ connection: PostgresConnection, configured: String) async -> DataDirectoryObservation {
+    static func dataDirectory(_ connection: PostgresConnection, configured: String) async
+        -> DataDirectoryObservation
+    {
         if let result = try? await connection.query(
             "SELECT pg_catalog.current_setting('data_directory') AS data_directory",
             timeout: LocalNodeFacts.queryTimeout),
@@ -307,7 +327,8 @@ public enum NodeCheck {
             return .actual(actual)
         }
         let versionFile = URL(fileURLWithPath: configured).appendingPathComponent("PG_VERSION").path
-        return .notReadable(configuredLooksLikeDataDirectory: FileManager.default.fileExists(atPath: versionFile))
+        return .notReadable(
+            configuredLooksLikeDataDirectory: FileManager.default.fileExists(atPath: versionFile))
     }
 
     // MARK: - Evaluation
@@ -317,13 +338,16 @@ public enum NodeCheck {
         switch type {
         case .primary where inRecovery:
             NodeCheckResult(
-                kind: .role, status: .critical, detail: "node is registered as primary but running as standby")
+                kind: .role, status: .critical,
+                detail: "node is registered as primary but running as standby")
         case .standby where !inRecovery:
             NodeCheckResult(
-                kind: .role, status: .critical, detail: "node is registered as standby but running as primary")
+                kind: .role, status: .critical,
+                detail: "node is registered as standby but running as primary")
         case .witness where inRecovery:
             NodeCheckResult(
-                kind: .role, status: .critical, detail: "node is registered as witness but running as standby")
+                kind: .role, status: .critical,
+                detail: "node is registered as witness but running as standby")
         case .primary, .standby, .witness:
             NodeCheckResult(kind: .role, status: .ok, detail: "node is \(type.rawValue)")
         case .bdr:
@@ -343,25 +367,30 @@ public enum NodeCheck {
                 nagiosDetail: "0 seconds", perfdata: "lag=0;\(warning);\(critical)")
         }
         guard let lag = lagSeconds, lag >= 0 else {
-            return NodeCheckResult(kind: .replicationLag, status: .unknown, detail: "unable to query replication lag")
+            return NodeCheckResult(
+                kind: .replicationLag, status: .unknown, detail: "unable to query replication lag")
         }
         let perfdata = "lag=\(lag);\(warning);\(critical)"
         let seconds = "\(lag) seconds"
         if lag >= critical {
             return NodeCheckResult(
-                kind: .replicationLag, status: .critical, detail: "\(seconds), critical threshold: \(critical)",
+                kind: .replicationLag, status: .critical,
+                detail: "\(seconds), critical threshold: \(critical)",
                 nagiosDetail: seconds, perfdata: perfdata)
         }
         if lag > warning {
             return NodeCheckResult(
-                kind: .replicationLag, status: .warning, detail: "\(seconds), warning threshold: \(warning)",
+                kind: .replicationLag, status: .warning,
+                detail: "\(seconds), warning threshold: \(warning)",
                 nagiosDetail: seconds, perfdata: perfdata)
         }
         return NodeCheckResult(kind: .replicationLag, status: .ok, detail: seconds, perfdata: perfdata)
     }
 
     /// `--archive-ready`: critical above `critical` pending `.ready` files, warning above `warning`.
-    public static func archiveReady(pendingFiles: Int?, warning: Int, critical: Int) -> NodeCheckResult {
+    public static func archiveReady(pendingFiles: Int?, warning: Int, critical: Int)
+        -> NodeCheckResult
+    {
         guard let files = pendingFiles, files >= 0 else {
             return NodeCheckResult(
                 kind: .archiveReady, status: .unknown, detail: "unable to check archive_status directory")
@@ -382,7 +411,9 @@ public enum NodeCheck {
     }
 
     /// `--upstream`: whether the node streams from the upstream its record names.
-    public static func upstream(node: NodeRecord, inRecovery: Bool, state: UpstreamState) -> NodeCheckResult {
+    public static func upstream(node: NodeRecord, inRecovery: Bool, state: UpstreamState)
+        -> NodeCheckResult
+    {
         if node.type == .witness {
             return NodeCheckResult(kind: .upstream, status: .ok, detail: "N/A - node is a witness")
         }
@@ -391,13 +422,16 @@ public enum NodeCheck {
         case .noRecord:
             if inRecovery {
                 return NodeCheckResult(
-                    kind: .upstream, status: .critical, detail: "\(name) is a standby but no upstream record found")
+                    kind: .upstream, status: .critical,
+                    detail: "\(name) is a standby but no upstream record found")
             }
             return NodeCheckResult(kind: .upstream, status: .ok, detail: "N/A - node is primary")
         case .attached(let upstream):
             return NodeCheckResult(
                 kind: .upstream, status: .ok,
-                detail: "\(name) is attached to expected upstream node \"\(upstream.nodeName)\" (ID: \(upstream.nodeID))")
+                detail:
+                    "\(name) is attached to expected upstream node \"\(upstream.nodeName)\" (ID: \(upstream.nodeID))"
+            )
         case .notAttached(let upstream):
             return NodeCheckResult(
                 kind: .upstream, status: .critical,
@@ -435,15 +469,18 @@ public enum NodeCheck {
         let perfdata = "slots=\(total);\(inactive)"
         if total == 0 {
             return NodeCheckResult(
-                kind: .slots, status: .ok, detail: "node has no physical replication slots", perfdata: perfdata)
+                kind: .slots, status: .ok, detail: "node has no physical replication slots",
+                perfdata: perfdata)
         }
         if inactive == 0 {
             return NodeCheckResult(
-                kind: .slots, status: .ok, detail: "\(total) of \(total) physical replication slots are active",
+                kind: .slots, status: .ok,
+                detail: "\(total) of \(total) physical replication slots are active",
                 perfdata: perfdata)
         }
         return NodeCheckResult(
-            kind: .slots, status: .critical, detail: "\(inactive) of \(total) physical replication slots are inactive",
+            kind: .slots, status: .critical,
+            detail: "\(inactive) of \(total) physical replication slots are inactive",
             perfdata: perfdata)
     }
 
@@ -457,12 +494,15 @@ public enum NodeCheck {
         let names = missing.map(\.slotName)
         return NodeCheckResult(
             kind: .missingSlots, status: .critical,
-            detail: "\(missing.count) physical replication slots are missing: \(names.joined(separator: ", "))",
+            detail:
+                "\(missing.count) physical replication slots are missing: \(names.joined(separator: ", "))",
             perfdata: "missing_slots=\(missing.count);\(names.joined(separator: ","))")
     }
 
     /// `--data-directory-config`: the configured `data_directory` must be the server's.
-    public static func dataDirectoryConfig(configured: String, observed: DataDirectoryObservation) -> NodeCheckResult {
+    public static func dataDirectoryConfig(configured: String, observed: DataDirectoryObservation)
+        -> NodeCheckResult
+    {
         let configuredText = "configured \"data_directory\" is \"\(configured)\""
         switch observed {
         case .actual(let actual) where normalized(actual) == normalized(configured):
@@ -480,7 +520,8 @@ public enum NodeCheck {
             }
             return NodeCheckResult(
                 kind: .dataDirectoryConfig, status: .critical,
-                detail: "configured \"data_directory\" \"\(configured)\" is not a PostgreSQL data directory",
+                detail:
+                    "configured \"data_directory\" \"\(configured)\" is not a PostgreSQL data directory",
                 nagiosDetail: configured,
                 perfdata: "configured \"data_directory\" is not a PostgreSQL data directory")
         }
@@ -488,7 +529,8 @@ public enum NodeCheck {
 
     /// `--repmgrd`: pgwarden has no daemon to ask yet, so the answer is UNKNOWN rather than a guess.
     public static func daemon() -> NodeCheckResult {
-        NodeCheckResult(kind: .repmgrd, status: .unknown, detail: "pgwarden daemon status is not available")
+        NodeCheckResult(
+            kind: .repmgrd, status: .unknown, detail: "pgwarden daemon status is not available")
     }
 
     private static func normalized(_ path: String) -> String {

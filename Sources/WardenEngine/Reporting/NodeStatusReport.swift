@@ -114,7 +114,8 @@ public struct NodeStatusReport: Sendable, Equatable {
         archiveCommand: String = "", pendingArchiveFiles: Int? = 0, occupiedWalSenders: Int = 0,
         maxWalSenders: Int = 10, maxReplicationSlots: Int = 10, activeReplicationSlots: Int = 0,
         inactiveReplicationSlots: [String] = [], missingSlots: [MissingSlot] = [],
-        downstream: [DownstreamAttachment] = [], upstream: Upstream? = nil, replicationLagSeconds: Int? = nil,
+        downstream: [DownstreamAttachment] = [], upstream: Upstream? = nil,
+        replicationLagSeconds: Int? = nil,
         lastReceivedLSN: LSN? = nil, lastReplayedLSN: LSN? = nil
     ) {
         self.nodeID = nodeID
@@ -171,22 +172,34 @@ public struct NodeStatusReport: Sendable, Equatable {
             entries.append(Entry(key: "Archive command", value: archiveCommand))
         }
         if let pendingArchiveFiles {
-            entries.append(Entry(key: "WALs pending archiving", value: "\(pendingArchiveFiles) pending files", textVisible: !archivingOff))
+            entries.append(
+                Entry(
+                    key: "WALs pending archiving", value: "\(pendingArchiveFiles) pending files",
+                    textVisible: !archivingOff))
         }
-        entries.append(Entry(key: "Replication connections", value: "\(occupiedWalSenders) (of maximal \(maxWalSenders))"))
+        entries.append(
+            Entry(
+                key: "Replication connections", value: "\(occupiedWalSenders) (of maximal \(maxWalSenders))"
+            ))
         if maxReplicationSlots == 0 {
             entries.append(Entry(key: "Replication slots", value: "disabled"))
         } else {
             let total = activeReplicationSlots + inactiveReplicationSlots.count
-            var slots = "\(total) physical (of maximal \(maxReplicationSlots); \(missingSlots.count) missing)"
-            if !inactiveReplicationSlots.isEmpty { slots += "; \(inactiveReplicationSlots.count) inactive" }
+            var slots =
+                "\(total) physical (of maximal \(maxReplicationSlots); \(missingSlots.count) missing)"
+            if !inactiveReplicationSlots.isEmpty {
+                slots += "; \(inactiveReplicationSlots.count) inactive"
+            }
             entries.append(Entry(key: "Replication slots", value: slots))
         }
         if type == .standby {
-            let upstreamText = upstream.map { "\($0.nodeName ?? "(unknown)") (ID: \($0.nodeID))" } ?? "(none)"
+            let upstreamText =
+                upstream.map { "\($0.nodeName ?? "(unknown)") (ID: \($0.nodeID))" } ?? "(none)"
             entries.append(Entry(key: "Upstream node", value: upstreamText))
             entries.append(
-                Entry(key: "Replication lag", value: replicationLagSeconds.map { "\($0) seconds" } ?? "unknown"))
+                Entry(
+                    key: "Replication lag", value: replicationLagSeconds.map { "\($0) seconds" } ?? "unknown")
+            )
             entries.append(Entry(key: "Last received LSN", value: (lastReceivedLSN ?? .zero).description))
             entries.append(Entry(key: "Last replayed LSN", value: (lastReplayedLSN ?? .zero).description))
         } else {
@@ -211,7 +224,9 @@ public struct NodeStatusReport: Sendable, Equatable {
         var lines = ["\"Node name\",\"\(nodeName)\"", "\"Node ID\",\"\(nodeID)\""]
         for entry in entries {
             var value = entry.value
-            if entry.key == "WALs pending archiving", let pendingArchiveFiles { value = String(pendingArchiveFiles) }
+            if entry.key == "WALs pending archiving", let pendingArchiveFiles {
+                value = String(pendingArchiveFiles)
+            }
             lines.append("\"\(entry.key)\",\"\(value)\"")
         }
         lines.append("\"max_wal_senders\",\(maxWalSenders)")
@@ -222,7 +237,8 @@ public struct NodeStatusReport: Sendable, Equatable {
             "\"inactive_replication_slots\",\(inactiveReplicationSlots.count)"
                 + inactiveReplicationSlots.map { ",\"\($0)\"" }.joined())
         lines.append(
-            "\"missing_replication_slots\",\(missingSlots.count)" + missingSlots.map { ",\"\($0.slotName)\"" }.joined())
+            "\"missing_replication_slots\",\(missingSlots.count)"
+                + missingSlots.map { ",\"\($0.slotName)\"" }.joined())
         return lines
     }
 
@@ -249,10 +265,13 @@ public struct NodeStatusReport: Sendable, Equatable {
         }
         if maxReplicationSlots != 0 && !missingSlots.isEmpty {
             warnings.append("- replication slots missing for following \(missingSlots.count) node(s):")
-            warnings += missingSlots.map { "  - \($0.nodeName) (ID: \($0.nodeID), slot name: \"\($0.slotName)\")" }
+            warnings += missingSlots.map {
+                "  - \($0.nodeName) (ID: \($0.nodeID), slot name: \"\($0.slotName)\")"
+            }
         }
         if maxReplicationSlots != 0 && !inactiveReplicationSlots.isEmpty {
-            warnings.append("- node has \(inactiveReplicationSlots.count) inactive physical replication slots")
+            warnings.append(
+                "- node has \(inactiveReplicationSlots.count) inactive physical replication slots")
             warnings += inactiveReplicationSlots.map { "  - \($0)" }
         }
         return warnings
@@ -265,7 +284,8 @@ public struct NodeStatusReport: Sendable, Equatable {
 
     /// Connects to the local node (read-only) and reads everything the report shows. A failed
     /// connection is the error `PostgresConnection.connect` gives (exit code 6).
-    public static func gather(configuration: NodeConfiguration, conninfo: Conninfo) async throws(WardenError)
+    public static func gather(configuration: NodeConfiguration, conninfo: Conninfo)
+        async throws(WardenError)
         -> NodeStatusReport
     {
         let connection = try await PostgresConnection.connect(conninfo, readOnly: true)
@@ -308,10 +328,12 @@ public struct NodeStatusReport: Sendable, Equatable {
             serverVersion: String(version.prefix { $0 != " " }),
             totalDataSize: size?.first?.string("size") ?? "unknown",
             conninfo: Conninfo.maskPasswords(in: conninfoText),
-            archiveMode: settings["archive_mode"] ?? "off", archiveCommand: settings["archive_command"] ?? "",
+            archiveMode: settings["archive_mode"] ?? "off",
+            archiveCommand: settings["archive_command"] ?? "",
             pendingArchiveFiles: local.pendingArchiveFiles,
             occupiedWalSenders: overview.first?.int("occupied_wal_senders") ?? 0,
-            maxWalSenders: settings["max_wal_senders"].flatMap { Int($0) } ?? 0, maxReplicationSlots: maxSlots,
+            maxWalSenders: settings["max_wal_senders"].flatMap { Int($0) } ?? 0,
+            maxReplicationSlots: maxSlots,
             activeReplicationSlots: local.physicalSlots.filter(\.active).count,
             inactiveReplicationSlots: local.physicalSlots.filter { !$0.active }.map(\.name),
             missingSlots: maxSlots == 0 ? [] : local.missingSlots, downstream: local.downstream,
@@ -343,7 +365,8 @@ struct LocalNodeFacts: Sendable {
     var missingSlots: [MissingSlot]
     var downstream: [DownstreamAttachment]
 
-    static func read(_ connection: PostgresConnection, configuration: NodeConfiguration) async throws(WardenError)
+    static func read(_ connection: PostgresConnection, configuration: NodeConfiguration)
+        async throws(WardenError)
         -> LocalNodeFacts
     {
         let recovery = try await connection.query(
@@ -365,29 +388,39 @@ struct LocalNodeFacts: Sendable {
         let slotNames = Set(slots.map(\.name))
         return LocalNodeFacts(
             inRecovery: recovery.first?.bool("in_recovery") ?? false, nodes: nodes,
-            record: nodes.first { $0.nodeID == nodeID }, pendingArchiveFiles: pending, physicalSlots: slots,
+            record: nodes.first { $0.nodeID == nodeID }, pendingArchiveFiles: pending,
+            physicalSlots: slots,
             missingSlots: children.compactMap { child in
-                guard child.type == .standby, let slot = child.slotName, !slotNames.contains(slot) else { return nil }
+                guard child.type == .standby, let slot = child.slotName, !slotNames.contains(slot) else {
+                    return nil
+                }
                 return MissingSlot(nodeID: child.nodeID, nodeName: child.nodeName, slotName: slot)
             },
             downstream: children.filter { $0.type != .witness }.map { child in
                 DownstreamAttachment(
-                    nodeID: child.nodeID, nodeName: child.nodeName, attached: attachedNames.contains(child.nodeName))
+                    nodeID: child.nodeID, nodeName: child.nodeName,
+                    attached: attachedNames.contains(child.nodeName))
             })
     }
 
-    /// `application_name`s of the replication connections in state `streaming`.
-    static func streamingApplicationNames(_ connection: PostgresConnection) async throws(WardenError) -> Set<String> {
+    /// `application_name`s of the replication connections in state `streaming`. A user without
+    /// `pg_read_all_stats` sees the connections but not their state; a connection whose state is
+    /// hidden counts as streaming rather than raising a false alarm.
+    static func streamingApplicationNames(_ connection: PostgresConnection) async throws(WardenError)
+        -> Set<String>
+    {
         let result = try await connection.query(
             "SELECT application_name, state FROM pg_catalog.pg_stat_replication", timeout: queryTimeout)
         return Set(
             result.rows.compactMap { row in
-                row.string("state") == "streaming" ? row.string("application_name") : nil
+                let state = row.string("state")
+                return state == nil || state == "streaming" ? row.string("application_name") : nil
             })
     }
 
     /// Values of server settings from `pg_settings` (settings the user may not see are absent).
-    static func settings(_ connection: PostgresConnection, _ names: [String]) async throws(WardenError)
+    static func settings(_ connection: PostgresConnection, _ names: [String])
+        async throws(WardenError)
         -> [String: String]
     {
         let result = try await connection.query(
@@ -403,7 +436,9 @@ struct LocalNodeFacts: Sendable {
     /// Counts `.ready` files in `pg_wal/archive_status`: through `pg_ls_archive_statusdir()`
     /// (PostgreSQL 12+, needs superuser or `pg_monitor`), else by reading the configured data
     /// directory; nil when neither works.
-    static func pendingArchiveFiles(_ connection: PostgresConnection, dataDirectory: String) async -> Int? {
+    static func pendingArchiveFiles(_ connection: PostgresConnection, dataDirectory: String) async
+        -> Int?
+    {
         if connection.serverVersion >= 120000,
             let result = try? await connection.query(
                 "SELECT count(*) AS ready FROM pg_catalog.pg_ls_archive_statusdir() WHERE name LIKE '%.ready'",

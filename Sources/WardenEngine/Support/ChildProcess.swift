@@ -67,6 +67,36 @@ public enum ChildProcess {
             exitCode: process.terminationStatus, output: String(decoding: collected, as: UTF8.self), timedOut: timedOut)
     }
 
+    /// Runs a command whose children may outlive it (`pg_ctl start` leaves the postmaster
+    /// running): its output is appended to `logFile` instead of a pipe, because a daemon that
+    /// inherits a pipe keeps it open and a reader would wait for end-of-file forever.
+    public static func runLogged(_ arguments: [String], logFile: String, timeout: Duration? = nil) async -> Outcome {
+        await DedicatedThread.run {
+            guard let executable = arguments.first else { return Outcome(exitCode: 127, output: "", timedOut: false) }
+            if !FileManager.default.fileExists(atPath: logFile) {
+                FileManager.default.createFile(atPath: logFile, contents: nil, attributes: [.posixPermissions: 0o600])
+            }
+            guard let log = FileHandle(forWritingAtPath: logFile) else {
+                return Outcome(exitCode: 127, output: "cannot open \(logFile) for writing", timedOut: false)
+            }
+            defer { try? log.close() }
+            log.seekToEndOfFile()
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: resolve(executable))
+            process.arguments = Array(arguments.dropFirst())
+            process.standardOutput = log
+            process.standardError = log
+            process.standardInput = FileHandle.nullDevice
+            do {
+                try process.run()
+            } catch {
+                return Outcome(exitCode: 127, output: "could not start \(executable): \(error.localizedDescription)", timedOut: false)
+            }
+            process.waitUntilExit()
+            return Outcome(exitCode: process.terminationStatus, output: "", timedOut: false)
+        }
+    }
+
     /// Finds a bare program name on PATH; paths are returned unchanged.
     static func resolve(_ name: String) -> String {
         if name.contains("/") { return name }

@@ -10,9 +10,12 @@ import Foundation
 ///
 /// Started through ``ProcessRunner/spawn(_:asUser:environment:workingDirectory:outputPath:newSession:)``
 /// (empty signal mask, own process group, stdout and stderr appended to a file, never a pipe) and
-/// registered with ``ServerRegistry`` so it is killed at exit even if the test forgets. Signals go to the
-/// whole process group, which also reaches the real command when it runs under `runuser`.
-/// `deinit` kills the group and reaps the child.
+/// registered with ``ServerRegistry`` so it is killed at exit even if the test forgets.
+///
+/// With `asUser`, the direct child is `runuser`, which forks the real command and, when it receives a
+/// signal itself, SIGKILLs that command two seconds later. So ``send(_:)``/``terminate(timeout:)`` signal the
+/// real command only (its exit status comes back through `runuser`), while ``kill()`` and `deinit` SIGKILL
+/// the whole process group and reap the child.
 final class BackgroundProcess: @unchecked Sendable {
   let command: [String]
   /// PID of the direct child (`runuser` when `asUser` is another user), also its process group id.
@@ -20,6 +23,7 @@ final class BackgroundProcess: @unchecked Sendable {
   /// Where stdout and stderr go.
   let outputPath: String
 
+  private let runsUnderRunuser: Bool
   private let lock = NSLock()
   private var status: Int32?
 
@@ -30,6 +34,7 @@ final class BackgroundProcess: @unchecked Sendable {
   ) throws {
     command = argv
     self.outputPath = outputPath
+    runsUnderRunuser = asUser.map { !SystemUser.isCurrent($0) } ?? false
     pid = try ProcessRunner.spawn(
       argv, asUser: asUser, environment: environment, workingDirectory: workingDirectory,
       outputPath: outputPath)
@@ -52,13 +57,25 @@ final class BackgroundProcess: @unchecked Sendable {
   /// The exit code (shell convention: 128 + signal when killed) once the child has exited.
   var exitCode: Int32? { reap(blocking: false) }
 
-  /// Sends `signal` to the process group.
-  func send(_ signal: Int32) {
-    guard isRunning else { return }
-    Glibc.kill(-pid, signal)
+  /// The PID of the command itself: ``pid``, or `runuser`'s child (nil until it has forked).
+  var commandPID: pid_t? {
+    runsUnderRunuser ? ProcessTable.children(of: pid).first : pid
   }
 
-  /// SIGTERM to the group; SIGKILL after `timeout`. Returns the exit code.
+  /// Sends `signal` to the command itself (not to `runuser`; see the type's documentation).
+  func send(_ signal: Int32) {
+    guard isRunning else { return }
+    if runsUnderRunuser {
+      _ = try? Polling.until(
+        "runuser to start \(command.first ?? "the command")", timeout: .seconds(5)
+      ) {
+        commandPID != nil || !isRunning
+      }
+    }
+    if let target = commandPID { Glibc.kill(target, signal) }
+  }
+
+  /// SIGTERM to the command; SIGKILL to the group after `timeout`. Returns the exit code.
   @discardableResult
   func terminate(timeout: Duration = .seconds(10)) -> Int32? {
     send(SIGTERM)

@@ -8,7 +8,7 @@ import Foundation
 
 /// One real PostgreSQL 15 instance on 127.0.0.1, run as the server user (`postgres` when the tests run as root).
 ///
-/// Layout: `<sandbox>/<name>/data` (data directory, also the Unix socket directory) and
+/// Layout: `<sandbox>/<name>/data` (data directory; its Unix socket lives in `<sandbox>/<name>`, outside the data directory, because pg_rewind copies every file of the source data directory and fails on a socket) and
 /// `<sandbox>/<name>/postgres.log` (server log, via `pg_ctl -l`). The bootstrap superuser is `repmgr`, a
 /// database `repmgr` owned by it exists once ``startPrimary(in:name:settings:)`` returns, and authentication
 /// is `trust` for local and 127.0.0.1 connections (including replication), so ``conninfo``
@@ -204,7 +204,7 @@ final class PostgresServer: @unchecked Sendable {
     }
     var entries = Self.baseSettings
     entries.insert(("port", String(port)), at: 1)
-    entries.insert(("unix_socket_directories", dataDirectory), at: 2)
+    entries.insert(("unix_socket_directories", nodeDirectory), at: 2)
     for key in extra.keys.sorted() {
       if let index = entries.firstIndex(where: { $0.0 == key }) {
         entries[index].1 = extra[key] ?? ""

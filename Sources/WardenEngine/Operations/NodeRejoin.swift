@@ -1,0 +1,204 @@
+import Foundation
+
+/// `node rejoin`: attaches this stopped node (typically a failed primary) as a standby of the
+/// current primary, rewinding it with pg_rewind when its timeline diverged. Runs on the node's
+/// own host as the data directory's owner; the primary is found through `-d` (any live node).
+public struct NodeRejoin: Sendable {
+    public let configuration: NodeConfiguration
+    public let source: Conninfo
+    public let forceRewind: Bool
+
+    public init(configuration: NodeConfiguration, source: Conninfo, forceRewind: Bool) {
+        self.configuration = configuration
+        self.source = source
+        self.forceRewind = forceRewind
+    }
+
+    /// The checked state between planning and running.
+    public struct Prepared: Sendable {
+        public let plan: OperationPlan
+        let primaryRecord: NodeRecord
+        let primary: Catalog
+        let me: NodeRecord
+        let needsRewind: Bool
+    }
+
+    public func prepare(report: @escaping MessageSink) async throws(WardenError) -> Prepared {
+        var plan = OperationPlan(operation: "node rejoin")
+        try DataDirectoryAccess.requireOwner(of: configuration.dataDirectory)
+        let control = try await readControlData()
+        if DataDirectoryAccess.runningPostmaster(in: configuration.dataDirectory) != nil {
+            throw WardenError(
+                "database is still running in state \"\(control.state)\"",
+                hint: "\"pgwarden node rejoin\" cannot be executed on a running node", exitStatus: .rejoinFailed)
+        }
+        let metadata = try await ClusterConnector.connectWithMetadata(source)
+        let nodes = try await metadata.nodes()
+        let (primaryRecord, primary) = try await ClusterConnector.primary(among: nodes)
+        let current = try await primary.nodes()
+        guard let me = current.first(where: { $0.nodeID == configuration.nodeID }) else {
+            throw WardenError("node \(configuration.nodeID) is not registered", exitStatus: .rejoinFailed)
+        }
+        let primaryFacts = try await NodeFacts.read(primary.connection)
+        let history = try await NodeFacts.timelineHistory(primary.connection, timeline: primaryFacts.timeline)
+        let verdict = TimelineCompatibility.check(
+            timeline: control.timeline, position: control.position, upstreamTimeline: primaryFacts.timeline,
+            upstreamHistory: history)
+        var needsRewind = false
+        switch verdict {
+        case .compatible:
+            plan.checks.append(
+                .pass("timeline", "this node (timeline \(control.timeline), \(control.position)) can follow \(primaryRecord.label)"))
+        case .diverged(let fork, let position):
+            needsRewind = true
+            let reason =
+                "this node wrote WAL up to \(position) on timeline \(control.timeline), past the point \(fork) where \(primaryRecord.label)'s timeline \(primaryFacts.timeline) forked"
+            if forceRewind {
+                plan.checks.append(.warning("timeline", reason + "; pg_rewind will discard that WAL"))
+            } else {
+                plan.checks.append(
+                    .fail(
+                        "timeline",
+                        WardenError(
+                            "this node cannot attach to \(primaryRecord.label) without pg_rewind", detail: reason,
+                            hint: "use --force-rewind", exitStatus: .rejoinFailed)))
+            }
+        case .unrelated:
+            needsRewind = true
+            if !forceRewind {
+                plan.checks.append(
+                    .fail(
+                        "timeline",
+                        WardenError(
+                            "this node's timeline \(control.timeline) is not in the history of \(primaryRecord.label) (timeline \(primaryFacts.timeline))",
+                            hint: "use --force-rewind", exitStatus: .rejoinFailed)))
+            }
+        }
+        if !control.shutDownCleanly {
+            if forceRewind {
+                needsRewind = true
+                plan.checks.append(.warning("shutdown", "not shut down cleanly (\(control.state)); pg_rewind will run crash recovery first"))
+            } else {
+                plan.checks.append(
+                    .fail(
+                        "shutdown",
+                        WardenError(
+                            "this node was not shut down cleanly (state: \"\(control.state)\")",
+                            hint: "use --force-rewind (pg_rewind runs crash recovery first), or start and stop it cleanly",
+                            exitStatus: .rejoinFailed)))
+            }
+        } else {
+            plan.checks.append(.pass("shutdown", "node was shut down cleanly"))
+        }
+        if needsRewind && !(control.walLogHints || control.checksumsEnabled) {
+            plan.checks.append(
+                .fail(
+                    "pg_rewind prerequisites",
+                    WardenError(
+                        "pg_rewind needs wal_log_hints=on or data checksums, and this node has neither",
+                        hint: "clone the node again with \"pgwarden standby clone --force\"", exitStatus: .rejoinFailed)))
+        }
+        if needsRewind { plan.actions.append("execute pg_rewind from \(primaryRecord.label)") }
+        plan.actions.append("write standby.signal and primary_conninfo for \(primaryRecord.label), start the server")
+        return Prepared(plan: plan, primaryRecord: primaryRecord, primary: primary, me: me, needsRewind: needsRewind)
+    }
+
+    /// Configuration files that belong to this node and must survive pg_rewind.
+    static let preservedFiles = ["postgresql.conf", "postgresql.auto.conf", "pg_hba.conf", "pg_ident.conf"]
+
+    private func readControlData() async throws(WardenError) -> ControlData {
+        let outcome = await ChildProcess.run(
+            [configuration.binaryPath("pg_controldata"), "-D", configuration.dataDirectory],
+            environment: ["LC_ALL": "C", "PATH": ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin"])
+        guard outcome.exitCode == 0, let control = ControlData(parsing: outcome.output) else {
+            throw WardenError(
+                "unable to read the control file of \"\(configuration.dataDirectory)\"",
+                detail: outcome.output.trimmingTrailingNewlines(), exitStatus: .rejoinFailed)
+        }
+        return control
+    }
+
+    public func run(_ prepared: Prepared, report: @escaping MessageSink) async throws(WardenError) {
+        try prepared.plan.requireSuccess()
+        var me = prepared.me
+        me.type = .standby
+        me.upstreamNodeID = prepared.primaryRecord.nodeID
+        if me.slotName == nil && configuration.useReplicationSlots {
+            me.slotName = NodeRecord.defaultSlotName(nodeID: me.nodeID)
+        }
+        let primaryConninfo = try ReplicationSource.primaryConninfo(upstream: prepared.primaryRecord, follower: me)
+        let data = configuration.dataDirectory
+        if prepared.needsRewind {
+            // pg_rewind copies the source's configuration files too; this node keeps its own.
+            let preserved = Self.preservedFiles.compactMap { name -> (String, Data)? in
+                FileManager.default.contents(atPath: data + "/" + name).map { (name, $0) }
+            }
+            report(OperationMessage(.notice, "executing pg_rewind"))
+            var sourceServer = try Conninfo(parsing: prepared.primaryRecord.conninfo)
+            sourceServer["application_name"] = me.nodeName
+            let outcome = await ChildProcess.run([
+                configuration.binaryPath("pg_rewind"), "--target-pgdata=\(data)",
+                "--source-server=\(sourceServer.connectionString)", "--progress",
+            ])
+            guard outcome.exitCode == 0 else {
+                throw WardenError(
+                    "pg_rewind failed", detail: outcome.output.trimmingTrailingNewlines(),
+                    hint: "the data directory may need a fresh clone: \"pgwarden standby clone --force\"",
+                    exitStatus: .rejoinFailed)
+            }
+            for (name, contents) in preserved {
+                FileManager.default.createFile(atPath: data + "/" + name, contents: contents, attributes: [.posixPermissions: 0o600])
+            }
+            report(OperationMessage(.info, "pg_rewind complete; this node's configuration files were kept"))
+        }
+        if let slot = me.slotName {
+            try await prepared.primary.connection.query(
+                """
+                SELECT pg_catalog.pg_create_physical_replication_slot($1)
+                 WHERE NOT EXISTS (SELECT 1 FROM pg_catalog.pg_replication_slots WHERE slot_name = $1)
+                """, [slot])
+        }
+        do {
+            var settings = "\n# Added by pgwarden node rejoin\n"
+            settings += "primary_conninfo = \(PostgresSettingQuoting.quote(primaryConninfo))\n"
+            if let slot = me.slotName { settings += "primary_slot_name = \(PostgresSettingQuoting.quote(slot))\n" }
+            let autoConf = data + "/postgresql.auto.conf"
+            let existing = (try? String(contentsOfFile: autoConf, encoding: .utf8)) ?? ""
+            try (existing + settings).write(toFile: autoConf, atomically: true, encoding: .utf8)
+            FileManager.default.createFile(atPath: data + "/standby.signal", contents: Data())
+        } catch {
+            throw WardenError(
+                "unable to write the replication settings: \(error.localizedDescription)", exitStatus: .rejoinFailed)
+        }
+        let commands = ServiceCommands(
+            configuration: configuration, dataDirectory: data,
+            fallbackBindir: ShellQuoting.quote(configuration.pgBindir.isEmpty ? "/usr/lib/postgresql/15/bin" : configuration.pgBindir))
+        report(OperationMessage(.notice, "starting server"))
+        let start = await ChildProcess.runLogged(["/bin/sh", "-c", commands.start], logFile: data + "/pgwarden-server.log")
+        guard start.exitCode == 0 else {
+            let log = (try? String(contentsOfFile: data + "/pgwarden-server.log", encoding: .utf8)) ?? ""
+            let tail = log.split(separator: "\n").suffix(5).joined(separator: "\n")
+            throw WardenError(
+                "unable to start the server", detail: "command: \(commands.start)\n\(tail)",
+                hint: "see \(data)/pgwarden-server.log", exitStatus: .rejoinFailed)
+        }
+        try await prepared.primary.connection.query(
+            "UPDATE repmgr.nodes SET type = 'standby', upstream_node_id = $2, active = true, slot_name = $3 WHERE node_id = $1",
+            [String(me.nodeID), String(prepared.primaryRecord.nodeID), me.slotName])
+        let attached = await FollowSteps.waitUntilStreaming(
+            follower: me, upstreamConnection: prepared.primary.connection,
+            timeout: .seconds(max(configuration.nodeRejoinTimeout, 1)))
+        let details =
+            "node \"\(me.nodeName)\" (ID: \(me.nodeID)) is now attached to node \"\(prepared.primaryRecord.nodeName)\" (ID: \(prepared.primaryRecord.nodeID))"
+        await EventRecorder(report: report, configuration: configuration).record(
+            "node_rejoin", nodeID: me.nodeID, successful: attached, details: attached ? details : "node rejoin failed",
+            in: prepared.primary)
+        guard attached else {
+            throw WardenError(
+                "the node started but is not streaming from \(prepared.primaryRecord.label)",
+                hint: "check \(data)'s PostgreSQL log; its timeline may have diverged (use --force-rewind)",
+                exitStatus: .rejoinFailed)
+        }
+        report(OperationMessage(.notice, "NODE REJOIN successful", detail: details))
+    }
+}

@@ -1,0 +1,50 @@
+/// The steps every promotion shares (manual promote, switchover, automatic failover):
+/// promote the server, wait until it leaves recovery, and rewrite the metadata.
+public enum PromotionSteps {
+    /// Calls `pg_promote()` without waiting inside the server, then polls every 20 ms until
+    /// the node accepts writes; returns how long that took.
+    public static func promote(_ connection: PostgresConnection, timeout: Duration) async throws(WardenError)
+        -> Duration
+    {
+        let started = ContinuousClock.now
+        let result = try await connection.query("SELECT pg_catalog.pg_promote(false) AS promoted")
+        guard result.first?.bool("promoted") == true else {
+            throw WardenError("pg_promote() refused to promote the node", exitStatus: .promotionFailed)
+        }
+        while ContinuousClock.now - started < timeout {
+            let recovery = try await connection.query("SELECT pg_catalog.pg_is_in_recovery() AS in_recovery")
+            if recovery.first?.bool("in_recovery") == false { return ContinuousClock.now - started }
+            try? await Task.sleep(for: .milliseconds(20))
+        }
+        throw WardenError(
+            "the node did not leave recovery within \(timeout.secondsText) after pg_promote()",
+            hint: "check the node's PostgreSQL log", exitStatus: .promotionFailed)
+    }
+
+    /// Makes `node` the primary in the metadata on the new primary itself: its record becomes
+    /// primary without upstream, other primaries become inactive, the voting term goes up by one.
+    public static func recordPromotion(of nodeID: Int, in catalog: Catalog, demoted: [Int: Int] = [:])
+        async throws(WardenError) -> Int
+    {
+        try await catalog.begin()
+        do throws(WardenError) {
+            try await catalog.connection.query(
+                "UPDATE repmgr.nodes SET type = 'primary', upstream_node_id = NULL, active = true WHERE node_id = $1",
+                [String(nodeID)])
+            try await catalog.connection.query(
+                "UPDATE repmgr.nodes SET active = false WHERE type = 'primary' AND node_id <> $1", [String(nodeID)])
+            for (demotedID, upstreamID) in demoted {
+                try await catalog.connection.query(
+                    "UPDATE repmgr.nodes SET type = 'standby', upstream_node_id = $2, active = true WHERE node_id = $1",
+                    [String(demotedID), String(upstreamID)])
+            }
+            let term = try await catalog.connection.query(
+                "UPDATE repmgr.voting_term SET term = term + 1 RETURNING term")
+            try await catalog.commit()
+            return term.first?.int("term") ?? 0
+        } catch {
+            await catalog.rollback()
+            throw error
+        }
+    }
+}

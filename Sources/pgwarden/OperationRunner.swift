@@ -1,0 +1,11 @@
+import WardenEngine
+
+/// The part every operation command shares: with `--dry-run`, print the plan and stop
+/// (failing with the first failed check's exit code).
+enum OperationRunner {
+    static func finishDryRun(_ plan: OperationPlan, dryRun: Bool, console: Console) throws(WardenError) {
+        guard dryRun else { return }
+        plan.messages.forEach(console.show)
+        try plan.requireSuccess()
+    }
+}
