@@ -10,6 +10,14 @@ public struct NodeObservation: Sendable, Equatable, Codable {
         public var sentLSN: LSN?
         public var flushLSN: LSN?
         public var replayLSN: LSN?
+
+        public init(applicationName: String, state: String, sentLSN: LSN?, flushLSN: LSN?, replayLSN: LSN?) {
+            self.applicationName = applicationName
+            self.state = state
+            self.sentLSN = sentLSN
+            self.flushLSN = flushLSN
+            self.replayLSN = replayLSN
+        }
     }
 
     public var reachable: Bool
