@@ -40,8 +40,14 @@ public enum ChildProcess {
         } catch {
             return Outcome(exitCode: 127, output: "could not start \(executable): \(error.localizedDescription)", timedOut: false)
         }
+        let expired = TimeoutFlag()
         let killer = timeout.map { limit in
-            let item = DispatchWorkItem { if process.isRunning { process.terminate(); kill(process.processIdentifier, SIGKILL) } }
+            let item = DispatchWorkItem {
+                if process.isRunning {
+                    expired.set()
+                    kill(process.processIdentifier, SIGKILL)
+                }
+            }
             DispatchQueue.global().asyncAfter(deadline: .now() + Double(limit.milliseconds) / 1000, execute: item)
             return item
         }
@@ -61,39 +67,43 @@ public enum ChildProcess {
         }
         if !pending.isEmpty { onLine?(String(decoding: pending, as: UTF8.self)) }
         process.waitUntilExit()
-        let timedOut = killer.map { $0.isCancelled == false && process.terminationReason == .uncaughtSignal } ?? false
         killer?.cancel()
+        let timedOut = expired.isSet
         return Outcome(
             exitCode: process.terminationStatus, output: String(decoding: collected, as: UTF8.self), timedOut: timedOut)
     }
 
     /// Runs a command whose children may outlive it (`pg_ctl start` leaves the postmaster
     /// running): its output is appended to `logFile` instead of a pipe, because a daemon that
-    /// inherits a pipe keeps it open and a reader would wait for end-of-file forever.
-    public static func runLogged(_ arguments: [String], logFile: String, timeout: Duration? = nil) async -> Outcome {
+    /// inherits a pipe keeps it open and a reader would wait for end-of-file forever. Spawned
+    /// directly with an empty signal mask and reaped with `waitpid`.
+    public static func runLogged(_ arguments: [String], logFile: String) async -> Outcome {
         await DedicatedThread.run {
             guard let executable = arguments.first else { return Outcome(exitCode: 127, output: "", timedOut: false) }
-            if !FileManager.default.fileExists(atPath: logFile) {
-                FileManager.default.createFile(atPath: logFile, contents: nil, attributes: [.posixPermissions: 0o600])
+            var actions = posix_spawn_file_actions_t()
+            posix_spawn_file_actions_init(&actions)
+            defer { posix_spawn_file_actions_destroy(&actions) }
+            posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+            posix_spawn_file_actions_addopen(&actions, 1, logFile, O_WRONLY | O_CREAT | O_APPEND, 0o600)
+            posix_spawn_file_actions_adddup2(&actions, 1, 2)
+            var attributes = posix_spawnattr_t()
+            posix_spawnattr_init(&attributes)
+            defer { posix_spawnattr_destroy(&attributes) }
+            var emptyMask = sigset_t()
+            sigemptyset(&emptyMask)
+            posix_spawnattr_setsigmask(&attributes, &emptyMask)
+            posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK))
+            let argv: [UnsafeMutablePointer<CChar>?] = arguments.map { strdup($0) } + [nil]
+            defer { argv.forEach { free($0) } }
+            var pid: pid_t = 0
+            let spawned = posix_spawn(&pid, resolve(executable), &actions, &attributes, argv, environ)
+            guard spawned == 0 else {
+                return Outcome(exitCode: 127, output: "could not start \(executable): \(String(cString: strerror(spawned)))", timedOut: false)
             }
-            guard let log = FileHandle(forWritingAtPath: logFile) else {
-                return Outcome(exitCode: 127, output: "cannot open \(logFile) for writing", timedOut: false)
-            }
-            defer { try? log.close() }
-            log.seekToEndOfFile()
-            let process = Process()
-            process.executableURL = URL(fileURLWithPath: resolve(executable))
-            process.arguments = Array(arguments.dropFirst())
-            process.standardOutput = log
-            process.standardError = log
-            process.standardInput = FileHandle.nullDevice
-            do {
-                try process.run()
-            } catch {
-                return Outcome(exitCode: 127, output: "could not start \(executable): \(error.localizedDescription)", timedOut: false)
-            }
-            process.waitUntilExit()
-            return Outcome(exitCode: process.terminationStatus, output: "", timedOut: false)
+            var status: Int32 = 0
+            while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
+            let exited = (status & 0x7F) == 0
+            return Outcome(exitCode: exited ? (status >> 8) & 0xFF : 128 + (status & 0x7F), output: "", timedOut: false)
         }
     }
 
@@ -107,4 +117,13 @@ public enum ChildProcess {
         }
         return name
     }
+}
+
+/// Set once by the timeout timer when it had to kill the child.
+private final class TimeoutFlag: @unchecked Sendable {
+    private let lock = NSLock()
+    private var value = false
+
+    func set() { lock.withLock { value = true } }
+    var isSet: Bool { lock.withLock { value } }
 }
