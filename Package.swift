@@ -9,7 +9,8 @@ let package = Package(
         .library(name: "WardenEngine", targets: ["WardenEngine"]),
     ],
     dependencies: [
-        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2")
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/jpsim/Yams", from: "5.0.1"),
     ],
     targets: [
         .systemLibrary(
@@ -24,7 +25,10 @@ let package = Package(
         ),
         .target(name: "WardenEngine", dependencies: ["CLibPQ"]),
         .target(name: "WardenTerminal", dependencies: ["CNCursesW"]),
-        .target(name: "WardenDashboard", dependencies: ["WardenEngine", "WardenTerminal"]),
+        .target(
+            name: "WardenDashboard",
+            dependencies: ["WardenEngine", "WardenTerminal", .product(name: "Yams", package: "Yams")]
+        ),
         .executableTarget(
             name: "pgwarden",
             dependencies: [
@@ -32,6 +36,11 @@ let package = Package(
                 "WardenDashboard",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
+        ),
+        .executableTarget(
+            name: "pgwarden-write-prober",
+            dependencies: ["WardenEngine"],
+            path: "Benchmarks/Sources/pgwarden-write-prober"
         ),
         .testTarget(name: "WardenEngineTests", dependencies: ["WardenEngine"]),
         .testTarget(name: "WardenTerminalTests", dependencies: ["WardenTerminal", "WardenDashboard"]),

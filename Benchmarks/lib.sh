@@ -15,6 +15,7 @@ chmod 755 "$SANDBOX"
 STARTED_DIRS=()
 
 cleanup() {
+  if [[ -n ${KEEP_SANDBOX:-} ]]; then echo "sandbox kept in $SANDBOX" >&2; return; fi
   for dir in "${STARTED_DIRS[@]}"; do
     if [[ -f $dir/postmaster.pid ]]; then
       kill -CONT "$(head -1 "$dir/postmaster.pid")" 2>/dev/null || true
@@ -26,11 +27,13 @@ cleanup() {
 trap cleanup EXIT
 
 build_pgwarden() {
-  (cd "$BENCH_ROOT" && swift build -c release --product pgwarden >/dev/null)
+  (cd "$BENCH_ROOT" && swift build -c release --product pgwarden >/dev/null &&
+    swift build -c release --product pgwarden-write-prober >/dev/null)
   mkdir -p "$SANDBOX/bin"
-  cp "$BENCH_ROOT/.build/release/pgwarden" "$SANDBOX/bin/pgwarden"
-  chmod 755 "$SANDBOX/bin" "$SANDBOX/bin/pgwarden"
+  cp "$BENCH_ROOT/.build/release/pgwarden" "$BENCH_ROOT/.build/release/pgwarden-write-prober" "$SANDBOX/bin/"
+  chmod 755 "$SANDBOX/bin" "$SANDBOX/bin/pgwarden" "$SANDBOX/bin/pgwarden-write-prober"
   PGWARDEN=$SANDBOX/bin/pgwarden
+  PROBER=$SANDBOX/bin/pgwarden-write-prober
 }
 
 free_port() {
@@ -55,10 +58,15 @@ EOC
   chmod 644 "$SANDBOX/node$id.conf"
 }
 
+# start_server ID PORT: pins the node's own port and socket directory in its postgresql.conf (the
+# last setting wins, so a clone's copy of its upstream's settings is overridden), then starts it.
 start_server() {
   local id=$1 port=$2
-  as_server_user "$PGBIN/pg_ctl" -D "$SANDBOX/node$id" -l "$SANDBOX/node$id.log" -w \
-    -o "-p $port -k $SANDBOX/node$id -c listen_addresses=127.0.0.1" start >/dev/null
+  mkdir -p "$SANDBOX/sock$id"
+  [[ ${#RUN_AS[@]} -gt 0 ]] && chown postgres: "$SANDBOX/sock$id"
+  printf "port = %s\nunix_socket_directories = '%s'\nlisten_addresses = '127.0.0.1'\n" "$port" "$SANDBOX/sock$id" \
+    >>"$SANDBOX/node$id/postgresql.conf"
+  as_server_user "$PGBIN/pg_ctl" -D "$SANDBOX/node$id" -l "$SANDBOX/node$id.log" -w start >/dev/null
   STARTED_DIRS+=("$SANDBOX/node$id")
 }
 
@@ -67,6 +75,7 @@ create_primary() {
   PORTS[1]=$(free_port)
   as_server_user "$PGBIN/initdb" -D "$SANDBOX/node1" -U repmgr --auth=trust -E UTF8 --locale=C.UTF-8 >/dev/null
   cat >>"$SANDBOX/node1/postgresql.conf" <<EOC
+checkpoint_completion_target=0
 wal_level=replica
 max_wal_senders=10
 max_replication_slots=10
@@ -95,6 +104,21 @@ add_standby() {
   start_server "$id" "${PORTS[$id]}"
   as_server_user "$PGWARDEN" -f "$SANDBOX/node$id.conf" standby register "${upstream_option[@]}" 2>/dev/null
 }
+
+# create_witness ID: a separate instance registered as witness of node1
+create_witness() {
+  local id=$1
+  PORTS[$id]=$(free_port)
+  as_server_user "$PGBIN/initdb" -D "$SANDBOX/node$id" -U repmgr --auth=trust -E UTF8 --locale=C.UTF-8 >/dev/null
+  printf 'local all all trust\nhost all all 127.0.0.1/32 trust\n' >"$SANDBOX/node$id/pg_hba.conf"
+  start_server "$id" "${PORTS[$id]}"
+  as_server_user "$PGBIN/createdb" -h 127.0.0.1 -p "${PORTS[$id]}" -U repmgr repmgr
+  write_config "$id" "${PORTS[$id]}" "${EXTRA_CONFIG:-}"
+  sed -i "s/^node_name=.*/node_name='witness'/" "$SANDBOX/node$id.conf"
+  as_server_user "$PGWARDEN" -f "$SANDBOX/node$id.conf" -h 127.0.0.1 -p "${PORTS[1]}" -U repmgr -d repmgr witness register
+}
+
+conninfo_of() { echo "host=127.0.0.1 port=${PORTS[$1]} user=repmgr dbname=repmgr connect_timeout=2"; }
 
 now() { date +%s.%N; }
 

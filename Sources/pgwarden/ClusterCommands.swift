@@ -7,7 +7,10 @@ struct ClusterCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "cluster",
         abstract: "Show the cluster and its event history.",
-        subcommands: [ClusterShow.self, ClusterEvents.self]
+        subcommands: [
+            ClusterShow.self, ClusterEvents.self, ClusterMatrixCommand.self, ClusterCrosscheckCommand.self,
+            ClusterCleanupCommand.self,
+        ]
     )
 }
 

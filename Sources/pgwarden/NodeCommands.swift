@@ -7,7 +7,7 @@ struct NodeCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "node",
         abstract: "Show the local node's status and run health checks on it.",
-        subcommands: [NodeStatus.self, NodeCheck.self, NodeRejoinCommand.self]
+        subcommands: [NodeStatus.self, NodeCheck.self, NodeRejoinCommand.self, NodeService.self]
     )
 }
 

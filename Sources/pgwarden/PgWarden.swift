@@ -12,7 +12,10 @@ struct PgWarden: AsyncParsableCommand {
             The configuration file is found with -f, then $PGWARDEN_CONFIG, then ./repmgr.conf, then /etc/repmgr.conf.
             """,
         version: "0.1.0",
-        subcommands: [PrimaryCommand.self, StandbyCommand.self, ClusterCommand.self, NodeCommand.self],
+        subcommands: [
+            PrimaryCommand.self, StandbyCommand.self, WitnessCommand.self, ClusterCommand.self, NodeCommand.self,
+            DashboardCommand.self,
+        ],
         helpNames: [.long]
     )
 }

@@ -319,18 +319,18 @@ public struct StandbySwitchover: Sendable {
         report(OperationMessage(.notice, "STANDBY SWITCHOVER has completed successfully", detail: details))
     }
 
+    /// True once the old primary is no longer a running primary: connections are refused, or
+    /// it already came back in recovery (its control script only starts it after a clean stop).
     private func waitUntilStopped(_ conninfo: Conninfo, timeout: Duration) async -> Bool {
         let deadline = ContinuousClock.now + timeout
         while ContinuousClock.now < deadline {
             do {
                 let connection = try await PostgresConnection.connect(conninfo, timeout: .seconds(1))
-                _ = try await connection.query("SELECT 1", timeout: .seconds(1))
+                let recovery = try await connection.query(
+                    "SELECT pg_catalog.pg_is_in_recovery() AS in_recovery", timeout: .seconds(1))
+                if recovery.first?.bool("in_recovery") == true { return true }
             } catch {
-                if error.detail?.contains("shutting down") == true {
-                    try? await Task.sleep(for: .milliseconds(10))
-                    continue
-                }
-                return true
+                if error.detail?.contains("shutting down") != true { return true }
             }
             try? await Task.sleep(for: .milliseconds(10))
         }

@@ -84,6 +84,8 @@ public final class PostgresConnection: @unchecked Sendable {
             if ready <= 0 { continue }
             switch PQconnectPoll(raw) {
             case PGRES_POLLING_OK:
+                // Server notices (e.g. "relation already exists, skipping") are not printed by libpq.
+                PQsetNoticeProcessor(raw, { _, _ in }, nil)
                 return .success(PostgresConnection(raw: raw, conninfo: conninfo))
             case PGRES_POLLING_FAILED:
                 return fail(String(cString: PQerrorMessage(raw)))

@@ -1,0 +1,14 @@
+import WardenEngine
+
+/// Work the reducer asks the runtime to do outside the pure state change.
+public enum DashboardEffect: Sendable, Equatable {
+    case quit
+    /// Refresh now instead of waiting for the interval.
+    case refreshNow
+    case loadDetails(NodeRecord)
+    /// Build the operation through the session (which refuses in read-only mode) and prepare it.
+    case prepareOperation(flowID: Int, OperationKind, NodeRecord)
+    case runOperation(flowID: Int)
+    /// Forget a prepared operation that will not run.
+    case discardOperation(flowID: Int)
+}

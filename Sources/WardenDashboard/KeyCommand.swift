@@ -1,0 +1,6 @@
+/// What a key does on the main screen.
+public enum KeyCommand: Sendable, Hashable {
+    case quit, help, nextPane, previousPane, up, down, pageUp, pageDown, top, bottom
+    case details, filter, clearFilter, faster, slower, togglePause, refreshNow, nextTheme, historyWindow
+    case operation(OperationKind)
+}

@@ -1,0 +1,54 @@
+import WardenTerminal
+
+/// The keys bound on the main screen right now. The reducer looks keys up here and the help
+/// overlay lists exactly these, so a key that is not bound (an action in read-only mode, an
+/// operation the engine does not have) neither works nor shows.
+public enum Keymap {
+    public static func bindings(for state: DashboardState) -> [KeyBinding] {
+        var bindings: [KeyBinding] = [
+            KeyBinding([.character("?"), .function(1)], "?", .help, "show or hide this help", hint: "?:help"),
+            KeyBinding([.character("q"), .control("c")], "q", .quit, "quit", hint: "q:quit"),
+        ]
+        if !state.mode.isWall {
+            bindings += [
+                KeyBinding([.tab, .right, .character("l")], "Tab/→/l", .nextPane, "next pane", hint: "Tab:pane"),
+                KeyBinding([.backTab, .left, .character("h")], "⇧Tab/←/h", .previousPane, "previous pane"),
+                KeyBinding([.up, .character("k")], "↑/k", .up, "move up", hint: "↑↓:select"),
+                KeyBinding([.down, .character("j")], "↓/j", .down, "move down"),
+                KeyBinding([.pageUp], "PgUp", .pageUp, "page up"),
+                KeyBinding([.pageDown], "PgDn", .pageDown, "page down"),
+                KeyBinding([.home, .character("g")], "Home/g", .top, "first row"),
+                KeyBinding([.end, .character("G")], "End/G", .bottom, "last row"),
+                KeyBinding([.enter], "Enter", .details, "details of the selected node", hint: "Enter:details"),
+                KeyBinding([.character("/")], "/", .filter, "filter the focused pane", hint: "/:filter"),
+            ]
+            if state.filters.values.contains(where: { !$0.isEmpty }) {
+                bindings.append(KeyBinding([.escape], "Esc", .clearFilter, "clear the filters"))
+            }
+        }
+        bindings += [
+            KeyBinding([.character("+"), .character("=")], "+", .faster, "refresh faster", hint: "+/-:refresh"),
+            KeyBinding([.character("-")], "-", .slower, "refresh slower"),
+            KeyBinding(
+                [.character(" ")], "Space", .togglePause, state.paused ? "resume refreshing" : "pause refreshing",
+                hint: state.paused ? "Space:resume" : "Space:pause"),
+            KeyBinding([.character("r")], "r", .refreshNow, "refresh now"),
+            KeyBinding([.character("t")], "t", .nextTheme, "next theme", hint: "t:theme"),
+            KeyBinding([.character("w")], "w", .historyWindow, "history window (5 min / 1 h / 24 h)"),
+        ]
+        if !state.mode.isReadOnly {
+            for kind in OperationKind.allCases where state.operations.contains(kind) {
+                bindings.append(
+                    KeyBinding(
+                        [.character(kind.key)], String(kind.key), .operation(kind), kind.summary,
+                        hint: "\(kind.key):\(kind.shortName)"))
+            }
+        }
+        return bindings
+    }
+
+    /// The command `key` runs on the main screen, or nil when it is not bound.
+    public static func command(for key: Key, in state: DashboardState) -> KeyCommand? {
+        bindings(for: state).first { $0.keys.contains(key) }?.command
+    }
+}

@@ -1,0 +1,61 @@
+import WardenEngine
+
+/// Which engine operations the dashboard offers, and how to make each from the target
+/// node's configuration. Only kinds listed here get a key; the session hands out none of
+/// them when it is read-only.
+public struct OperationCatalog: Sendable {
+    /// Makes the operation for a node, given that node's repmgr.conf.
+    public typealias Builder = @Sendable (NodeRecord, NodeConfiguration) -> ClusterOperation
+
+    private let builders: [OperationKind: Builder]
+
+    public init(builders: [OperationKind: Builder]) {
+        self.builders = builders
+    }
+
+    /// The kinds this catalog can build.
+    public var kinds: Set<OperationKind> { Set(builders.keys) }
+
+    /// The operation of `kind` for `node`, or nil when the catalog has no such kind.
+    public func operation(_ kind: OperationKind, node: NodeRecord, configuration: NodeConfiguration)
+        -> ClusterOperation?
+    {
+        builders[kind].map { $0(node, configuration) }
+    }
+
+    /// No operations at all.
+    public static let none = OperationCatalog(builders: [:])
+
+    /// The operations the engine implements, each run exactly as the CLI runs it.
+    public static let engine = OperationCatalog(builders: [
+        .promote: { node, configuration in
+            ClusterOperation(kind: .promote, node: node) { report throws(WardenError) in
+                let operation = StandbyPromotion(configuration: configuration, siblingsFollow: false, force: false)
+                let prepared = try await operation.prepare(report: report)
+                return PreparedOperation(plan: prepared.plan) { report throws(WardenError) in
+                    try await operation.run(prepared, report: report)
+                }
+            }
+        },
+        .follow: { node, configuration in
+            ClusterOperation(kind: .follow, node: node) { report throws(WardenError) in
+                let operation = StandbyFollow(configuration: configuration, upstreamNodeID: nil, wait: false)
+                let prepared = try await operation.prepare(report: report)
+                return PreparedOperation(plan: prepared.plan) { report throws(WardenError) in
+                    try await operation.run(prepared, report: report)
+                }
+            }
+        },
+        .switchover: { node, configuration in
+            ClusterOperation(kind: .switchover, node: node) { report throws(WardenError) in
+                let operation = StandbySwitchover(
+                    configuration: configuration, siblingsFollow: true, forceRewind: false, alwaysPromote: false,
+                    force: false)
+                let prepared = try await operation.prepare(report: report)
+                return PreparedOperation(plan: prepared.plan) { report throws(WardenError) in
+                    try await operation.run(prepared, report: report)
+                }
+            }
+        },
+    ])
+}

@@ -1,0 +1,91 @@
+import Foundation
+import WardenEngine
+
+/// One operation on its way through the dashboard: (for a switchover, choose the candidate)
+/// → preparing → preflight checklist → (summary) → type-to-confirm → running with streamed
+/// steps → finished with the outcome and, for a switchover, a post-check of the cluster.
+public struct OperationFlow: Sendable, Equatable {
+    /// Where the flow is.
+    public enum Phase: Sendable, Equatable {
+        case choosingCandidate
+        case preparing
+        case checklist(OperationPlan)
+        case summary(OperationPlan)
+        case confirming(OperationPlan)
+        case running(OperationPlan)
+        case finished(Outcome)
+    }
+
+    /// Which button of a confirmation has the focus; it always starts on Cancel.
+    public enum Focus: Sendable, Equatable {
+        case cancel, confirm
+    }
+
+    /// A node the switchover wizard offers, with why it cannot be chosen (nil: eligible).
+    public struct Candidate: Sendable, Equatable {
+        public var row: NodeRow
+        public var ineligibility: String?
+    }
+
+    /// One message the running operation reported, with the time since it started.
+    public struct Step: Sendable, Equatable {
+        public var message: OperationMessage
+        public var elapsed: Duration
+    }
+
+    /// How it ended.
+    public struct Outcome: Sendable, Equatable {
+        public var succeeded: Bool
+        public var message: String
+        public var detail: String?
+        public var hint: String?
+        public var elapsed: Duration?
+        public var finishedAt: Date
+        /// For a switchover: what the first refresh after it found (nil until then).
+        public var postCheck: PostCheck?
+    }
+
+    /// The cluster as seen after the operation.
+    public struct PostCheck: Sendable, Equatable {
+        public var passed: Bool
+        public var lines: [String]
+    }
+
+    public var id: Int
+    public var kind: OperationKind
+    /// The target node (the candidate, for a switchover); nil until one is chosen.
+    public var node: NodeRecord?
+    public var candidates: [Candidate]
+    public var candidateIndex: Int
+    public var phase: Phase
+    public var typedName: String
+    public var focus: Focus
+    public var steps: [Step]
+
+    public init(id: Int, kind: OperationKind, node: NodeRecord?, candidates: [Candidate] = [], phase: Phase) {
+        self.id = id
+        self.kind = kind
+        self.node = node
+        self.candidates = candidates
+        self.candidateIndex = 0
+        self.phase = phase
+        self.typedName = ""
+        self.focus = .cancel
+        self.steps = []
+    }
+
+    /// Whether the confirm button may be used: the plan has no failed check and, where
+    /// required, the node's name has been typed exactly.
+    public var canConfirm: Bool {
+        guard case .confirming(let plan) = phase, plan.canProceed, let node else { return false }
+        return !kind.requiresTypedName || typedName == node.nodeName
+    }
+
+    /// True while the engine is working (keys other than viewing are ignored).
+    public var isBusy: Bool {
+        switch phase {
+        case .preparing, .running: true
+        default: false
+        }
+    }
+}
