@@ -15,7 +15,6 @@ chmod 755 "$SANDBOX"
 STARTED_DIRS=()
 
 cleanup() {
-  if [[ -n ${KEEP_SANDBOX:-} ]]; then echo "sandbox kept in $SANDBOX" >&2; return; fi
   for dir in "${STARTED_DIRS[@]}"; do
     if [[ -f $dir/postmaster.pid ]]; then
       kill -CONT "$(head -1 "$dir/postmaster.pid")" 2>/dev/null || true

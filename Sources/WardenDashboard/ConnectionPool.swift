@@ -29,6 +29,4 @@ actor ConnectionPool {
             connections[key] = nil
         }
     }
-
-    var count: Int { connections.count }
 }

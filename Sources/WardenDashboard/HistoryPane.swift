@@ -6,7 +6,9 @@ import WardenTerminal
 public enum HistoryPane {
     public static func draw(into screen: inout Screen, rect: Rect, context: RenderContext) {
         let state = context.state
-        let inner = context.frame(.history, in: rect, on: &screen, extra: "\(state.historyWindow.label) (w)")
+        let rows = state.snapshot?.history.reduce(0) { $0 + $1.rowCount } ?? 0
+        let inner = context.frame(
+            .history, in: rect, on: &screen, extra: "\(state.historyWindow.label)\(rows > 0 ? " · \(rows) rows" : "") (w)")
         guard inner.height > 0, inner.width > 10 else { return }
         guard let snapshot = state.snapshot else {
             context.centered("waiting for data", in: inner, row: 0, role: .muted, on: &screen)

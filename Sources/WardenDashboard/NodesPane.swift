@@ -18,7 +18,7 @@ public enum NodesPane {
     public static func draw(into screen: inout Screen, rect: Rect, context: RenderContext) {
         let state = context.state
         let inner = context.frame(
-            .nodes, in: rect, on: &screen, extra: state.snapshot.map { "\($0.report.rows.count)" })
+            .nodes, in: rect, on: &screen, extra: state.snapshot.map { "\($0.report.rows.count) · via \($0.source)" })
         guard inner.height > 0, inner.width > 0 else { return }
         let rows = state.visibleRows
         guard state.snapshot != nil else {

@@ -80,12 +80,4 @@ public struct OperationFlow: Sendable, Equatable {
         guard case .confirming(let plan) = phase, plan.canProceed, let node else { return false }
         return !kind.requiresTypedName || typedName == node.nodeName
     }
-
-    /// True while the engine is working (keys other than viewing are ignored).
-    public var isBusy: Bool {
-        switch phase {
-        case .preparing, .running: true
-        default: false
-        }
-    }
 }

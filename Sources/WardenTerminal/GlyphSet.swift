@@ -17,20 +17,18 @@ public struct GlyphSet: Sendable, Equatable {
     public var success: Character
     public var failure: Character
     public var separator: Character
-    public var arrowUp: Character
-    public var arrowDown: Character
 
     /// Box drawing and block elements.
     public static let unicode = GlyphSet(
         horizontal: "─", vertical: "│", topLeft: "┌", topRight: "┐", bottomLeft: "└", bottomRight: "┘",
         levels: ["▁", "▂", "▃", "▄", "▅", "▆", "▇", "█"], treeBranch: "├─ ", treeLast: "└─ ", treePipe: "│  ",
-        ellipsis: "…", success: "✓", failure: "✗", separator: "│", arrowUp: "↑", arrowDown: "↓")
+        ellipsis: "…", success: "✓", failure: "✗", separator: "│")
 
     /// Seven-bit ASCII only.
     public static let ascii = GlyphSet(
         horizontal: "-", vertical: "|", topLeft: "+", topRight: "+", bottomLeft: "+", bottomRight: "+",
         levels: ["_", ".", ":", "-", "=", "+", "*", "#"], treeBranch: "|- ", treeLast: "`- ", treePipe: "|  ",
-        ellipsis: "~", success: "+", failure: "x", separator: "|", arrowUp: "^", arrowDown: "v")
+        ellipsis: "~", success: "+", failure: "x", separator: "|")
 
     /// ASCII stand-ins for the few other non-ASCII characters in the dashboard's own texts.
     public static let asciiReplacements: [Character: Character] = [

@@ -113,20 +113,6 @@ public struct Screen: Sendable, Equatable {
         }
     }
 
-    /// Changes the style of every cell in `rect`, keeping the characters.
-    public mutating func restyle(_ rect: Rect, _ transform: (Style) -> Style) {
-        let x0 = max(0, rect.x)
-        let y0 = max(0, rect.y)
-        let x1 = min(width, rect.maxX)
-        let y1 = min(height, rect.maxY)
-        guard x0 < x1, y0 < y1 else { return }
-        for y in y0..<y1 {
-            for x in x0..<x1 {
-                cells[y * width + x].style = transform(cells[y * width + x].style)
-            }
-        }
-    }
-
     /// Draws a single-line frame around `rect` with an optional title in its top edge.
     public mutating func box(
         _ rect: Rect, glyphs: GlyphSet, style: Style, title: String? = nil, titleStyle: Style? = nil

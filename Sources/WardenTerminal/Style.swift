@@ -23,11 +23,4 @@ public struct Style: Sendable, Hashable {
         copy.attributes.formUnion(extra)
         return copy
     }
-
-    /// The same style on another background.
-    public func on(_ background: TerminalColor) -> Style {
-        var copy = self
-        copy.background = background
-        return copy
-    }
 }

@@ -26,21 +26,29 @@ actor NodeWriter {
     func write(_ sequence: Int) async -> Bool {
         do {
             if connection == nil {
-                let opened = try await PostgresConnection.connect(conninfo, timeout: .seconds(1))
-                try await opened.query("CREATE TABLE IF NOT EXISTS write_probe (seq int, at timestamptz DEFAULT now())")
-                connection = opened
+                connection = try await PostgresConnection.connect(conninfo, timeout: .seconds(1))
             }
             guard let connection else { return false }
             try await connection.query("INSERT INTO write_probe (seq) VALUES ($1)", [String(sequence)], timeout: .seconds(1))
             accepted += 1
             return true
         } catch {
-            connection = nil
+            // A standby refuses the INSERT but its connection stays usable; replace only broken ones.
+            if connection?.isBroken ?? true { connection = nil }
             return false
         }
     }
 }
 
+// The table is created once, on whichever node is the primary now.
+for conninfo in conninfos {
+    if let connection = try? await PostgresConnection.connect(conninfo, timeout: .seconds(1)),
+        (try? await connection.query("CREATE TABLE IF NOT EXISTS write_probe (seq int, at timestamptz DEFAULT now())"))
+            != nil
+    {
+        break
+    }
+}
 let writers = conninfos.map(NodeWriter.init)
 let clock = ContinuousClock()
 let start = clock.now

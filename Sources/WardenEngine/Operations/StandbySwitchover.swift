@@ -236,6 +236,12 @@ public struct StandbySwitchover: Sendable {
         demotedRecord.type = .standby
         try await ServerSettings(connection: primaryConnection).set(
             "primary_conninfo", to: ReplicationSource.primaryConninfo(upstream: candidate, follower: demotedRecord))
+        // A standby whose WAL receiver just lost its upstream retries only every
+        // wal_retrieve_retry_interval (5 s by default) and a promotion requested meanwhile waits
+        // for that; shorten it on the candidate for the duration of the switchover.
+        let candidateSettings = ServerSettings(connection: local)
+        try await candidateSettings.set("wal_retrieve_retry_interval", to: "50ms")
+        try await candidateSettings.reload()
         report(Self.step("checkpoint on \(oldPrimary.label)", since: start))
         try await primaryConnection.query("CHECKPOINT")
         let lastPrimaryLSN = try await primaryConnection.query("SELECT pg_catalog.pg_current_wal_lsn() AS lsn")
@@ -261,6 +267,8 @@ public struct StandbySwitchover: Sendable {
         // 3. Wait until the candidate has all of the old primary's WAL (its shutdown checkpoint is after lastPrimaryLSN).
         let caughtUp = await waitForWAL(after: lastPrimaryLSN, on: local, timeout: .seconds(max(configuration.walReceiveCheckTimeout, 1)))
         guard caughtUp else {
+            try? await candidateSettings.set("wal_retrieve_retry_interval", to: nil)
+            try? await candidateSettings.reload()
             await restoreOldPrimary(oldPrimary, report: report)
             throw WardenError(
                 "\(candidate.label) did not receive the old primary's final WAL within wal_receive_check_timeout",
@@ -280,6 +288,8 @@ public struct StandbySwitchover: Sendable {
                 detail: "\(oldPrimary.label) was promoted back and is the primary", exitStatus: .switchoverFailed)
         }
         report(Self.step("\(candidate.label) is the primary and accepts writes", since: start))
+        try? await candidateSettings.set("wal_retrieve_retry_interval", to: nil)
+        try? await candidateSettings.reload()
 
         // 5. Metadata on the new primary: candidate primary, old primary a standby of it, term + 1.
         let catalog = Catalog(connection: local)
@@ -321,6 +331,9 @@ public struct StandbySwitchover: Sendable {
 
     /// True once the old primary is no longer a running primary: connections are refused, or
     /// it already came back in recovery (its control script only starts it after a clean stop).
+    /// A refused connection means the postmaster finished its shutdown, which it does only
+    /// after its WAL senders delivered the shutdown checkpoint to the standbys; any other error
+    /// (a session terminated by the shutdown, "shutting down") means it is not done yet.
     private func waitUntilStopped(_ conninfo: Conninfo, timeout: Duration) async -> Bool {
         let deadline = ContinuousClock.now + timeout
         while ContinuousClock.now < deadline {
@@ -330,7 +343,7 @@ public struct StandbySwitchover: Sendable {
                     "SELECT pg_catalog.pg_is_in_recovery() AS in_recovery", timeout: .seconds(1))
                 if recovery.first?.bool("in_recovery") == true { return true }
             } catch {
-                if error.detail?.contains("shutting down") != true { return true }
+                if error.detail?.contains("Connection refused") == true { return true }
             }
             try? await Task.sleep(for: .milliseconds(10))
         }
