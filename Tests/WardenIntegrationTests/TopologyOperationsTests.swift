@@ -31,10 +31,16 @@ struct TopologyOperationsTests {
         }
     }
 
-    @Test("switchover with --siblings-follow and back, without SSH")
+    @Test("switchover with --siblings-follow and back, without SSH; the witness copy follows")
     func switchoverAndBack() async throws {
         let cluster = try await Self.siblings()
         defer { cluster.shutdown() }
+        let witness = try PostgresServer.startPrimary(in: cluster.sandbox, name: "witness")
+        try cluster.writeConfig(4, port: witness.port, dataDirectory: witness.dataDirectory)
+        let primaryPort = String(try cluster.server(1).port)
+        _ = try await cluster.pgwarden(
+            node: 4, ["-h", "127.0.0.1", "-p", primaryPort, "-U", "repmgr", "-d", "repmgr", "witness", "register"]
+        ).check()
         _ = try await cluster.waitForClusterShow { $0.exitCode == 0 }
 
         let onPrimary = try await cluster.pgwarden(node: 1, ["standby", "switchover", "--dry-run"])
@@ -58,6 +64,7 @@ struct TopologyOperationsTests {
         #expect(after.stdout.contains(" 3  | node3 | standby |   running | node2    "))
         #expect(after.stdout.contains("| 2        | host="))
         try await Self.assertReplicates(cluster, writer: 2, readers: [1, 3], value: "after-switchover")
+        #expect(try witness.psql("SELECT node_id FROM repmgr.nodes WHERE type = 'primary' AND active").hasPrefix("2"))
         #expect(try cluster.server(1).psql("SELECT term FROM repmgr.voting_term").hasPrefix("2"))
         let events = try await cluster.pgwarden(node: 2, ["cluster", "events", "--event=standby_switchover"])
         #expect(events.stdout.contains("node \"node2\" (ID: 2) promoted to primary; node \"node1\" (ID: 1) demoted to standby"))

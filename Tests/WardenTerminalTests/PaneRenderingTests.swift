@@ -103,13 +103,13 @@ struct PaneRenderingTests {
     }
 
     @Test("lag pane: a bytes and a time sparkline per standby with current and max")
-    func lagPane() {
+    func lagPane() throws {
         var state = F.state()
         var snapshot = F.snapshot()
         snapshot.fetchedAt = F.epoch.addingTimeInterval(2)
         _ = DashboardReducer.reduce(&state, .snapshotLoaded(snapshot))
         let screen = F.render(state, 120, 40)
-        let bytes = try! #require(line(screen, containing: "node2  bytes"))
+        let bytes = try #require(line(screen, containing: "node2  bytes"))
         #expect(bytes.contains("now     16 MB max 16 MB"))
         #expect(bytes.contains("███"))
         let times = screen.lines.filter { $0.contains("  time ") }
@@ -132,15 +132,15 @@ struct PaneRenderingTests {
     }
 
     @Test("history pane plots each standby's monitoring_history buckets")
-    func historySeries() {
+    func historySeries() throws {
         let series = DashboardQueries.HistorySeries(
             standbyNodeID: 2, replicationLagBytes: [0, 1024, nil, 4096], applyLagSeconds: [0, 1, nil, 400], rowCount: 30
         )
         let state = F.state(snapshot: F.snapshot(history: [series]))
         let screen = F.render(state, 120, 40)
-        let bytes = try! #require(screen.lines.first { $0.contains("node2") && $0.contains("max 4.0 kB") })
+        let bytes = try #require(screen.lines.first { $0.contains("node2") && $0.contains("max 4.0 kB") })
         #expect(bytes.contains("█"))
-        let time = try! #require(screen.lines.first { $0.contains("time") && $0.contains("max 6 m 40 s") })
+        let time = try #require(screen.lines.first { $0.contains("time") && $0.contains("max 6 m 40 s") })
         #expect(time.contains("█"))
     }
 

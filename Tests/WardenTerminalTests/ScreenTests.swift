@@ -83,15 +83,22 @@ struct ScreenTests {
         #expect(screen[6, 0].style == .plain)
     }
 
-    @Test("fill and restyle cover only the clipped rect")
-    func fillAndRestyle() {
+    @Test("fill covers only the clipped rect")
+    func fill() {
         var screen = Screen(width: 4, height: 2)
-        screen.fill(Rect(x: 2, y: 1, width: 10, height: 10), with: "#", style: .plain)
+        screen.fill(Rect(x: 2, y: 1, width: 10, height: 10), with: "#", style: Style(attributes: .bold))
         #expect(screen.lines == ["", "  ##"])
-        screen.restyle(Rect(x: 0, y: 1, width: 3, height: 1)) { $0.adding(.bold) }
         #expect(screen[2, 1].style.attributes == .bold)
-        #expect(screen[3, 1].style.attributes == [])
-        #expect(screen[2, 1].character == "#")
+        #expect(screen[1, 1].style.attributes == [])
+    }
+
+    @Test("ASCII transliteration replaces glyphs and splits wide characters")
+    func transliteration() {
+        var screen = Screen(width: 8, height: 1)
+        screen.put("·漢✓é", x: 0, y: 0, style: .plain)
+        screen.transliterateToASCII(GlyphSet.asciiReplacements)
+        #expect(screen.line(0) == "-? +?   ")
+        #expect(screen.cells.allSatisfy { !$0.isContinuation })
     }
 
     @Test("find reports the column of a substring")

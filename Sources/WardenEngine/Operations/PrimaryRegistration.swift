@@ -90,7 +90,9 @@ public struct PrimaryRegistration: Sendable {
     public func run(_ prepared: Prepared, report: @escaping MessageSink) async throws(WardenError) {
         try prepared.plan.requireSuccess()
         let catalog = prepared.catalog
+        // Rows are written inside the transaction; notifications run only after it committed.
         let events = EventRecorder(report: report)
+        let recorded = prepared.schemaExists ? ["primary_register"] : ["cluster_created", "primary_register"]
         try await catalog.begin()
         do throws(WardenError) {
             if !prepared.schemaExists {
@@ -102,10 +104,7 @@ public struct PrimaryRegistration: Sendable {
             } else {
                 try await catalog.insert(record)
             }
-            if !prepared.schemaExists {
-                await events.record("cluster_created", nodeID: configuration.nodeID, in: catalog)
-            }
-            await events.record("primary_register", nodeID: configuration.nodeID, in: catalog)
+            for event in recorded { await events.record(event, nodeID: configuration.nodeID, in: catalog) }
             try await catalog.commit()
         } catch {
             await catalog.rollback()
@@ -115,6 +114,14 @@ public struct PrimaryRegistration: Sendable {
         }
         if !prepared.schemaExists {
             report(OperationMessage(.notice, "metadata schema \"repmgr\" successfully created"))
+        }
+        let notifier = EventNotifier(configuration: configuration, report: report)
+        for event in recorded where notifier.wants(event) {
+            await notifier.notify(
+                EventNotifier.Event(
+                    nodeID: configuration.nodeID, name: event, successful: true,
+                    timestamp: EventNotifier.fallbackTimestamp(), details: "", primaryNodeID: nil, primaryConninfo: nil,
+                    primaryName: nil))
         }
         report(OperationMessage(.notice, "primary node record (ID: \(configuration.nodeID)) registered"))
     }

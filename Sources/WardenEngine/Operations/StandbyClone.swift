@@ -193,7 +193,7 @@ public struct StandbyClone: Sendable {
         if let source = prepared.source {
             let primary = await writableCatalog(from: source)
             if let primary {
-                await EventRecorder(report: report).record(
+                await EventRecorder(report: report, configuration: configuration).record(
                     "standby_clone", nodeID: configuration.nodeID,
                     details:
                         "cloned from host \"\(upstream.host ?? "")\", port \(upstream.port ?? "5432"); backup method: pg_basebackup; --force: \(force ? "Y" : "N")",

@@ -23,6 +23,7 @@ public struct StandbyRegistration: Sendable {
         let record: NodeRecord?
         let overwrite: Bool
         let local: PostgresConnection
+        let primaryRecord: NodeRecord?
     }
 
     public func prepare(report: @escaping MessageSink) async throws(WardenError) -> Prepared {
@@ -108,7 +109,9 @@ public struct StandbyRegistration: Sendable {
             configFile: configuration.filePath)
         plan.actions.append(
             "\(existing == nil ? "insert" : "overwrite") the standby node record with upstream \(upstream.label)")
-        return Prepared(plan: plan, primary: primary, record: record, overwrite: existing != nil, local: local)
+        return Prepared(
+            plan: plan, primary: primary, record: record, overwrite: existing != nil, local: local,
+            primaryRecord: primaryRecord)
     }
 
     public func run(_ prepared: Prepared, report: @escaping MessageSink) async throws(WardenError) {
@@ -119,9 +122,11 @@ public struct StandbyRegistration: Sendable {
         } else {
             try await primary.insert(record)
         }
-        await EventRecorder(report: report).record(
+        await EventRecorder(report: report, configuration: configuration).record(
             "standby_register", nodeID: record.nodeID,
-            details: "standby registration succeeded; upstream node ID is \(record.upstreamNodeID ?? 0)", in: primary)
+            details: "standby registration succeeded; upstream node ID is \(record.upstreamNodeID ?? 0)", in: primary,
+            primaryNodeID: prepared.primaryRecord?.nodeID, primaryConninfo: prepared.primaryRecord?.conninfo,
+            primaryName: prepared.primaryRecord?.nodeName)
         await waitForRecord(record, on: Catalog(connection: prepared.local), report: report)
         report(
             OperationMessage(
