@@ -44,8 +44,10 @@ for capture in "$work"/*.ans; do
     rows="$(wc -l <"$capture")"
     width=$(( columns * 843 / 100 + 24 ))
     height=$(( rows * 17 + 20 ))
-    aha --black --title "pgwarden dashboard: $name" <"$capture" >"$work/$name.html"
-    sed -i 's#</head>#<style>body{margin:0;padding:8px;background:\#000} pre{font-family:"DejaVu Sans Mono",monospace;font-size:14px;line-height:17px;margin:0}</style></head>#' "$work/$name.html"
+    # Light themes are made for light terminals: render those on white, the others on black.
+    if [[ "$name" == *light* ]]; then background="#fff"; colours=(); else background="#000"; colours=(--black); fi
+    aha "${colours[@]}" --title "pgwarden dashboard: $name" <"$capture" >"$work/$name.html"
+    sed -i "s|</head>|<style>body{margin:0;padding:8px;background:$background} pre{font-family:'DejaVu Sans Mono',monospace;font-size:14px;line-height:17px;margin:0}</style></head>|" "$work/$name.html"
     chromium --headless --no-sandbox --disable-gpu --hide-scrollbars --window-size="$width,$height" \
         --screenshot="$out/$name.png" "file://$work/$name.html" >/dev/null 2>&1
     echo "$out/$name.png (${columns}x${rows})"

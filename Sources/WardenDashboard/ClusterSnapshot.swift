@@ -14,8 +14,8 @@ public struct ClusterSnapshot: Sendable {
     public var newestHistoryRow: Date?
     /// Why history could not be read, if it could not.
     public var historyError: String?
-    /// Names of nodes whose daemon is paused.
-    public var pausedDaemons: [String]
+    /// Each node's daemon row from `repmgr.pgwarden_daemon`, by node ID (empty: no daemon ever ran).
+    public var daemons: [Int: DaemonStatusTable.Row]
     /// Where the metadata was read (a node name, or a masked conninfo).
     public var source: String
     public var fetchedAt: Date
@@ -25,7 +25,8 @@ public struct ClusterSnapshot: Sendable {
 
     public init(
         report: ClusterShowReport, votingTerm: Int?, events: [EventRecord], history: [DashboardQueries.HistorySeries],
-        historyWindow: HistoryWindow, newestHistoryRow: Date?, historyError: String?, pausedDaemons: [String],
+        historyWindow: HistoryWindow, newestHistoryRow: Date?, historyError: String?,
+        daemons: [Int: DaemonStatusTable.Row],
         source: String, fetchedAt: Date
     ) {
         self.report = report
@@ -35,7 +36,7 @@ public struct ClusterSnapshot: Sendable {
         self.historyWindow = historyWindow
         self.newestHistoryRow = newestHistoryRow
         self.historyError = historyError
-        self.pausedDaemons = pausedDaemons
+        self.daemons = daemons
         self.source = source
         self.fetchedAt = fetchedAt
     }

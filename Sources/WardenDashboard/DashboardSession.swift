@@ -83,7 +83,7 @@ public final class DashboardSession: Sendable {
             report: ClusterShowReport(nodes: metadata.nodes, observations: observations), votingTerm: metadata.term,
             events: metadata.events, history: metadata.history, historyWindow: window,
             newestHistoryRow: metadata.newestHistoryRow, historyError: metadata.historyError,
-            pausedDaemons: metadata.paused, source: metadata.source, fetchedAt: Date())
+            daemons: metadata.daemons, source: metadata.source, fetchedAt: Date())
     }
 
     /// What one metadata read found.
@@ -94,7 +94,7 @@ public final class DashboardSession: Sendable {
         var history: [DashboardQueries.HistorySeries]
         var newestHistoryRow: Date?
         var historyError: String?
-        var paused: [String]
+        var daemons: [Int: DaemonStatusTable.Row]
         var source: String
         var conninfo: String
     }
@@ -145,10 +145,10 @@ public final class DashboardSession: Sendable {
         } catch {
             historyError = error.message
         }
-        let paused = (try? await DaemonPauseState.read(catalog)) ?? []
+        let daemons = (try? await DaemonStatusTable.rows(catalog)) ?? [:]
         return Metadata(
             nodes: nodes, term: term, events: events, history: history, newestHistoryRow: newest,
-            historyError: historyError, paused: paused, source: name, conninfo: conninfo)
+            historyError: historyError, daemons: daemons, source: name, conninfo: conninfo)
     }
 
     private func probe(_ nodes: [NodeRecord]) async -> [Int: NodeObservation] {

@@ -100,12 +100,22 @@ public enum DetailsOverlay {
         } else {
             lines.append(("  loading…", .muted))
         }
-        lines.append(("Failover", .title))
-        lines.append(
-            (
-                row.daemonPaused ? "  daemon paused on this node" : "  no failover explanation reported by a daemon",
-                .muted
-            ))
+        lines.append(("Daemon and failover (repmgr.pgwarden_daemon)", .title))
+        guard let daemon = row.daemon else {
+            lines.append(("  no pgwarden daemon has reported for this node", .muted))
+            return lines
+        }
+        var status = "  \(row.daemonText)"
+        if let pid = daemon.pid { status += ", pid \(pid)" }
+        if let seen = daemon.lastSeen {
+            status += ", last report \(ValueFormat.age(state.now.timeIntervalSince(seen)))"
+        }
+        if let upstream = daemon.upstreamLastSeen {
+            status += ", saw its upstream \(ValueFormat.age(state.now.timeIntervalSince(upstream)))"
+        }
+        lines.append((status, row.daemonRole))
+        let explanation = daemon.explanation.isEmpty ? "no failover explanation reported" : daemon.explanation
+        lines += explanation.split(separator: "\n").map { ("  \($0)", .text) }
         return lines
     }
 }

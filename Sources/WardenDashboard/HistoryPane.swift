@@ -8,7 +8,8 @@ public enum HistoryPane {
         let state = context.state
         let rows = state.snapshot?.history.reduce(0) { $0 + $1.rowCount } ?? 0
         let inner = context.frame(
-            .history, in: rect, on: &screen, extra: "\(state.historyWindow.label)\(rows > 0 ? " · \(rows) rows" : "") (w)")
+            .history, in: rect, on: &screen,
+            extra: "\(state.historyWindow.label)\(rows > 0 ? " · \(rows) rows" : "") (w)")
         guard inner.height > 0, inner.width > 10 else { return }
         guard let snapshot = state.snapshot else {
             context.centered("waiting for data", in: inner, row: 0, role: .muted, on: &screen)

@@ -11,13 +11,29 @@ public struct NodeRow: Sendable, Equatable {
     public var upstream: String
     public var timeline: String
     public var lag: LagSample?
-    public var daemonPaused: Bool
+    /// The node's daemon as it last reported, nil when no daemon ever ran there.
+    public var daemon: DaemonStatusTable.Row?
     /// For each ancestor below the root: whether it was the last of its siblings (draws `│` or blank).
     public var ancestorsAreLast: [Bool]
     /// Whether this node is the last child of its parent (draws `└─` rather than `├─`).
     public var isLastChild: Bool
     /// Depth in the upstream tree; roots (the primary, witnesses) are 0.
     public var depth: Int
+
+    /// The daemon column: `stopped`, `paused`, its monitor state, or `running`; "" without a daemon.
+    public var daemonText: String {
+        guard let daemon else { return "" }
+        if daemon.paused { return "paused" }
+        if daemon.pid == nil { return "stopped" }
+        return daemon.state.isEmpty ? "running" : daemon.state
+    }
+
+    /// The role the daemon column is drawn in.
+    public var daemonRole: ThemeRole {
+        guard let daemon else { return .text }
+        if daemon.paused { return .paused }
+        return daemon.pid == nil ? .warning : .ok
+    }
 
     /// The status marker, for styling: `*`, `!`, `?`, `-` or a space.
     public var marker: Character { status.first ?? " " }

@@ -16,7 +16,6 @@ public enum NodeTable {
             }
         }
         let lag = snapshot.lagSamples
-        let paused = Set(snapshot.pausedDaemons)
         var ordered: [NodeRow] = []
         var visited: Set<Int> = []
         func visit(_ row: ClusterShowReport.Row, ancestors: [Bool], isLast: Bool, depth: Int) {
@@ -24,7 +23,7 @@ public enum NodeTable {
             ordered.append(
                 NodeRow(
                     node: row.node, observation: row.observation, status: row.status, upstream: row.upstream,
-                    timeline: row.timeline, lag: lag[row.node.nodeID], daemonPaused: paused.contains(row.node.nodeName),
+                    timeline: row.timeline, lag: lag[row.node.nodeID], daemon: snapshot.daemons[row.node.nodeID],
                     ancestorsAreLast: ancestors, isLastChild: isLast, depth: depth))
             let kids = (children[row.node.nodeID] ?? []).sorted { $0.node.nodeID < $1.node.nodeID }
             for (index, child) in kids.enumerated() {

@@ -88,7 +88,7 @@ public enum NodesPane {
         let walLSN: (NodeRow) -> String = { $0.observation.newestLSN?.description ?? "" }
         let replayLSN: (NodeRow) -> String = { $0.observation.replayLSN?.description ?? "" }
         let thresholds = context.state.thresholds
-        let anyPaused = rows.contains { $0.daemonPaused }
+        let anyDaemon = rows.contains { $0.daemon != nil }
         var columns: [Column] = [
             Column(
                 title: "ID", width: widest(2) { String($0.node.nodeID) }, priority: 30, alignRight: true,
@@ -128,11 +128,11 @@ public enum NodesPane {
                 title: "Lag time", width: 9, priority: 85, alignRight: true,
                 text: { lagSecondsText($0) }, role: { thresholds.role(forSeconds: $0.lag?.seconds).lagRole($0) }),
         ]
-        if anyPaused {
+        if anyDaemon {
             columns.append(
                 Column(
-                    title: "Daemon", width: 7, priority: 60, alignRight: false,
-                    text: { $0.daemonPaused ? "paused" : "" }, role: { $0.daemonPaused ? .paused : .text }))
+                    title: "Daemon", width: min(14, widest(6) { $0.daemonText }), priority: 60, alignRight: false,
+                    text: { $0.daemonText }, role: { $0.daemonRole }))
         }
         func total(_ list: [Column]) -> Int { list.reduce(0) { $0 + $1.width } + max(0, list.count - 1) }
         while total(columns) > width, columns.count > 1 {

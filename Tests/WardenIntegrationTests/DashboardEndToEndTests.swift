@@ -276,7 +276,8 @@ struct DashboardEndToEndTests {
             let fields = stat[stat.index(after: try #require(stat.lastIndex(of: ")")))...].split(separator: " ")
             let ticks = (Int(fields[11]) ?? 0) + (Int(fields[12]) ?? 0)
             let status = try String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8)
-            let rss = status.split(separator: "\n").first { $0.hasPrefix("VmRSS:") }?
+            let rss =
+                status.split(separator: "\n").first { $0.hasPrefix("VmRSS:") }?
                 .split(separator: " ", omittingEmptySubsequences: true).dropFirst().first.flatMap { Int($0) } ?? 0
             return (ticks, rss)
         }

@@ -56,7 +56,7 @@ enum DashboardFixtures {
     /// (`node3Down`: unreachable).
     static func snapshot(
         node3Down: Bool = false, history: [DashboardQueries.HistorySeries] = [], newestHistoryRow: Date? = nil,
-        paused: [String] = [], fetchedAt: Date = epoch
+        daemons: [Int: DaemonStatusTable.Row] = [:], fetchedAt: Date = epoch
     ) -> ClusterSnapshot {
         let nodes = [node(1, .primary), node(2, .standby, upstream: 1), node(3, .standby, upstream: 2)]
         let primaryLSN: UInt64 = 0x3_0000_0000
@@ -69,7 +69,20 @@ enum DashboardFixtures {
         return ClusterSnapshot(
             report: ClusterShowReport(nodes: nodes, observations: observations), votingTerm: 4, events: events(),
             history: history, historyWindow: .oneHour, newestHistoryRow: newestHistoryRow, historyError: nil,
-            pausedDaemons: paused, source: "node1", fetchedAt: fetchedAt)
+            daemons: daemons, source: "node1", fetchedAt: fetchedAt)
+    }
+
+    /// A daemon row as `repmgr.pgwarden_daemon` holds it.
+    static func daemon(
+        _ nodeID: Int, pid: Int?, paused: Bool = false, state: String = "monitoring", explanation: String = ""
+    )
+        throws -> DaemonStatusTable.Row
+    {
+        let json = """
+            {"nodeID": \(nodeID), "pid": \(pid.map(String.init) ?? "null"), "paused": \(paused),
+             "lastSeen": \(epoch.timeIntervalSinceReferenceDate - 3), "state": "\(state)", "explanation": "\(explanation)"}
+            """
+        return try JSONDecoder().decode(DaemonStatusTable.Row.self, from: Data(json.utf8))
     }
 
     static func themes() -> [Theme] {

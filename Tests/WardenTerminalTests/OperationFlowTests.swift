@@ -107,7 +107,7 @@ struct OperationFlowTests {
                     2: F.primaryObservation(lsn: 10, downstream: ["node1", "node3"]),
                     3: F.standbyObservation(received: 10, lagSeconds: 0),
                 ]), votingTerm: 5, events: [], history: [], historyWindow: .oneHour, newestHistoryRow: nil,
-            historyError: nil, pausedDaemons: [], source: "node1", fetchedAt: finished.addingTimeInterval(1))
+            historyError: nil, daemons: [:], source: "node1", fetchedAt: finished.addingTimeInterval(1))
         _ = DashboardReducer.reduce(&state, .snapshotLoaded(after))
         screen = F.render(state).text
         #expect(screen.contains("✓ post-check passed"))

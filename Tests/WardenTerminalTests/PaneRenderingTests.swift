@@ -169,11 +169,26 @@ struct PaneRenderingTests {
         #expect(line(filtered, containing: "Events · 1 · /node1") != nil)
     }
 
-    @Test("paused daemons get a Daemon column")
-    func pausedDaemon() {
-        let screen = F.render(F.state(snapshot: F.snapshot(paused: ["node2"])), 180, 40)
+    @Test("daemons get a Daemon column: state, paused, stopped; details show the failover explanation")
+    func daemons() throws {
+        let rows = [
+            1: try F.daemon(1, pid: 4242, state: "monitoring primary"),
+            2: try F.daemon(2, pid: 4243, paused: true),
+            3: try F.daemon(3, pid: nil, state: "", explanation: "not promoting: node1 is visible to 2 of 3 nodes"),
+        ]
+        var state = F.state(snapshot: F.snapshot(daemons: rows))
+        let screen = F.render(state, 200, 40)
         #expect(line(screen, containing: "Daemon") != nil)
+        #expect(line(screen, containing: "1 node1")?.contains("monitoring pr…") == true)
         #expect(line(screen, containing: "└─ node2")?.contains("paused") == true)
+        #expect(line(screen, containing: "└─ node3")?.contains("stopped") == true)
+        let paused = F.at(screen, "paused")
+        #expect(screen[paused.x, paused.y].style == state.theme[.paused])
+        #expect(!F.render(F.state(), 200, 40).text.contains("Daemon"))
+        F.press([.end, .enter], &state)
+        let details = F.render(state, 120, 40).text
+        #expect(details.contains("stopped"))
+        #expect(details.contains("not promoting: node1 is visible to 2 of 3 nodes"))
     }
 
     @Test("ASCII glyphs replace box drawing, tree and sparkline characters")

@@ -38,7 +38,7 @@ struct RenderBenchmark {
         return ClusterSnapshot(
             report: ClusterShowReport(nodes: nodes, observations: observations), votingTerm: 7, events: events,
             history: history, historyWindow: .oneDay, newestHistoryRow: F.epoch, historyError: nil,
-            pausedDaemons: [], source: "node1", fetchedAt: F.epoch.addingTimeInterval(Double(tick)))
+            daemons: [:], source: "node1", fetchedAt: F.epoch.addingTimeInterval(Double(tick)))
     }
 
     @Test("render + diff per frame, 32 nodes, 24 h history", arguments: [(120, 40), (200, 60), (300, 90)])

@@ -37,8 +37,11 @@ enum TmuxDashboard {
         let assignments = variables.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }
         var words = SystemUser.isCurrent(user) ? [] : ["runuser", "-u", user, "--"]
         // The test runner's own environment may ask for no colour (NO_COLOR); the dashboard gets only what is set here.
-        let unset = ["NO_COLOR", "PGWARDEN_COLORS", "PGWARDEN_ASCII"].filter { variables[$0] == nil }.flatMap { ["-u", $0] }
-        words += ["env"] + unset + assignments + [cluster.binary, "dashboard", "-f", cluster.configPath(node)] + arguments
+        let unset = ["NO_COLOR", "PGWARDEN_COLORS", "PGWARDEN_ASCII"].filter { variables[$0] == nil }.flatMap {
+            ["-u", $0]
+        }
+        words +=
+            ["env"] + unset + assignments + [cluster.binary, "dashboard", "-f", cluster.configPath(node)] + arguments
         let command = words.map(shellQuoted).joined(separator: " ")
         return try TmuxSession(command: command, width: width, height: height, directory: cluster.sandbox.path)
     }

@@ -42,7 +42,7 @@ final class TmuxSession: @unchecked Sendable {
 
     /// The pane with its SGR colour escapes (`capture-pane -e`), for screenshots.
     func captureEscapes() throws -> String {
-        try tmux(["capture-pane", "-t", name, "-p", "-e"]).stdout
+        try tmux(["capture-pane", "-t", name, "-p", "-e", "-N"]).stdout
     }
 
     /// Sends keys as tmux names them (`q`, `Escape`, `Enter`, `Tab`, `Up`) or literal text with `literal`.

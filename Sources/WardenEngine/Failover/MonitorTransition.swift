@@ -1,0 +1,832 @@
+/// One transition of the failover monitor: the state before, the observation, the time and the
+/// context go in; the state after and the effects come out. ``FailoverMonitor`` is its public face.
+struct MonitorTransition {
+    private(set) var state: MonitorState
+    private(set) var effects: [MonitorEffect] = []
+    let context: MonitorContext
+    let now: MonitorInstant
+
+    init(state: MonitorState, context: MonitorContext, now: MonitorInstant) {
+        self.state = state
+        self.context = context
+        self.now = now
+    }
+
+    private var settings: FailoverSettings { context.settings }
+    private var selfID: Int { context.nodeID }
+    /// How long a check or poll may stay unanswered before it is asked for again.
+    private var requestGuard: Int64 { settings.peerTimeout + settings.monitorInterval }
+
+    /// The state after the transition, and its effects ending with the next wake-up.
+    mutating func finish() -> (MonitorState, [MonitorEffect]) {
+        effects.append(.wakeUp(at: nextWakeUp()))
+        return (state, effects)
+    }
+
+    // MARK: - Starting
+
+    /// The daemon starts: record `repmgrd_start` and check at once.
+    mutating func started() {
+        let details: String
+        switch state.role {
+        case .primary: details = "monitoring cluster primary \(quoted(selfID))"
+        case .standby: details = "monitoring connection to upstream node \(quoted(state.upstreamNodeID))"
+        case .witness: details = "witness monitoring connection to primary node \(quoted(state.upstreamNodeID))"
+        }
+        effects.append(.log(.notice, details))
+        effects.append(.recordEvent(MonitorEvent("repmgrd_start", details: details)))
+        state.nextCheck = now.advanced(by: settings.monitorInterval)
+        periodicChecks()
+    }
+
+    // MARK: - Observations
+
+    mutating func apply(_ observation: MonitorObservation) {
+        switch observation {
+        case .tick: tick()
+        case .upstreamReachable(let node): upstreamAnswered(node)
+        case .upstreamUnreachable(let node, let detail): upstreamFailed(node, detail: detail)
+        case .walReceiverDropped(let detail): walReceiverDropped(detail)
+        case .localNodeReachable: localNodeAnswered()
+        case .localNodeUnreachable(let detail): localNodeFailed(detail)
+        case .peersPolled(let localLSN, let views): peersPolled(localLSN: localLSN, views: views)
+        case .voteRequested(let request, let localLSN): answerVote(request, localLSN: localLSN)
+        case .voteReplied(let reply): countVote(reply)
+        case .primaryAnnounced(let node, let term): primaryAnnounced(node, term: term)
+        case .candidacyWithdrawn(let node, let term): candidacyWithdrawn(node, term: term)
+        case .validationFinished(let success, let detail): validationFinished(success, detail: detail)
+        case .promotionFinished(let success, let detail): promotionFinished(success, detail: detail)
+        case .followFinished(let node, let success, let detail): followFinished(node, success, detail: detail)
+        case .rejoinFinished(let node, let success, let detail): rejoinFinished(node, success, detail: detail)
+        case .pause: pause()
+        case .unpause: unpause()
+        }
+    }
+
+    private mutating func tick() {
+        if let asked = state.checkRequestedAt, now.milliseconds(since: asked) >= requestGuard {
+            state.checkRequestedAt = nil
+        }
+        if let asked = state.pollRequestedAt, now.milliseconds(since: asked) >= requestGuard {
+            state.pollRequestedAt = nil
+        }
+        switch state.phase {
+        case .upstreamLost(_, _, let nextAttempt):
+            if now >= nextAttempt, let upstream = state.upstreamNodeID { requestUpstreamCheck(upstream) }
+        case .localNodeLost(_, _, let nextAttempt):
+            if now >= nextAttempt { requestLocalCheck() }
+        case .electing(let failedPrimary, _):
+            if state.pollRequestedAt == nil { runElection(failedPrimary: failedPrimary, localLSN: nil, views: []) }
+        case .requestingVotes(let candidacy):
+            if now >= candidacy.deadline {
+                let reason = ElectionResult.CancelReason.noQuorum(
+                    granted: candidacy.granted.count, voters: candidacy.voters.count)
+                abandon(candidacy, result: .cancelled(reason))
+                enterDegraded(.electionCancelled(reason))
+            }
+        case .waitingForNewPrimary(_, let since):
+            if now.milliseconds(since: since) >= settings.primaryNotificationTimeout {
+                effects.append(.log(.warning, "no new primary announced itself within primary_notification_timeout"))
+                enterDegraded(.noNewPrimary)
+            }
+        case .degraded(let reason, let since, let rerunAt):
+            if let limit = settings.degradedMonitoringTimeout, now.milliseconds(since: since) >= limit {
+                effects.append(.exitDaemon(reason: "degraded monitoring timeout (\(limit / 1000) seconds) exceeded"))
+            }
+            if let rerunAt, now >= rerunAt { rerun(after: reason) }
+        case .monitoring, .validating, .promoting, .following, .rejoining:
+            break
+        }
+        if now >= state.nextCheck {
+            state.nextCheck = now.advanced(by: settings.monitorInterval)
+            periodicChecks()
+        }
+    }
+
+    private mutating func upstreamAnswered(_ node: Int) {
+        guard node == state.upstreamNodeID, state.role != .primary else { return }
+        state.checkRequestedAt = nil
+        let lastSeen = state.upstreamLastSeen
+        state.upstreamLastSeen = now
+        switch state.phase {
+        case .monitoring:
+            if settings.monitoringHistory, state.role == .standby, let primary = state.primaryNodeID {
+                effects.append(.updateMonitoringHistory(primaryNodeID: primary))
+            }
+        case .upstreamLost, .electing, .waitingForNewPrimary:
+            reconnected(lastSeen: lastSeen)
+        case .requestingVotes(let candidacy):
+            abandon(candidacy, result: .cancelled(.primaryReappeared))
+            reconnected(lastSeen: lastSeen)
+        case .degraded(let reason, _, _):
+            switch reason {
+            case .localNodeDown, .superseded, .rejoinFailed: break
+            default: reconnected(lastSeen: lastSeen)
+            }
+        case .localNodeLost, .validating, .promoting, .following, .rejoining:
+            break
+        }
+    }
+
+    private mutating func upstreamFailed(_ node: Int, detail: String) {
+        guard node == state.upstreamNodeID, state.role != .primary else { return }
+        let answersRetry = state.checkRequestedAt != nil
+        state.checkRequestedAt = nil
+        switch state.phase {
+        case .monitoring:
+            let what = state.role == .witness ? "primary" : "upstream"
+            let details = "unable to connect to \(what) node \(quoted(node))"
+            effects.append(.log(.warning, details + (detail.isEmpty ? "" : ": " + detail)))
+            effects.append(.recordEvent(MonitorEvent("repmgrd_upstream_disconnect", details: details)))
+            countFailedAttempt(since: now, attempts: 0, local: false)
+        case .upstreamLost(let since, let attempts, _):
+            if answersRetry { countFailedAttempt(since: since, attempts: attempts, local: false) }
+        default:
+            break
+        }
+    }
+
+    private mutating func walReceiverDropped(_ detail: String) {
+        guard state.role == .standby, state.phase == .monitoring, let upstream = state.upstreamNodeID else { return }
+        effects.append(.log(.info, "WAL receiver stopped (\(detail)): checking upstream node \(quoted(upstream)) now"))
+        requestUpstreamCheck(upstream)
+    }
+
+    private mutating func localNodeAnswered() {
+        state.checkRequestedAt = nil
+        let since: MonitorInstant
+        switch state.phase {
+        case .localNodeLost(let lost, _, _):
+            since = lost
+        case .degraded(.localNodeDown, let lost, _):
+            since = lost
+            if state.role == .standby {
+                let details = "reconnected to local node \(quoted(selfID)), marking active"
+                effects.append(.setNodeActive(nodeID: selfID, active: true))
+                effects.append(.recordEvent(MonitorEvent("standby_recovery", details: details)))
+            }
+        default:
+            return
+        }
+        let details = "reconnected to local node after \(now.milliseconds(since: since) / 1000) seconds"
+        effects.append(.log(.notice, details))
+        if state.role == .primary {
+            effects.append(.recordEvent(MonitorEvent("repmgrd_local_reconnect", details: details)))
+        }
+        resumeMonitoring()
+        state.nextCheck = now
+    }
+
+    private mutating func localNodeFailed(_ detail: String) {
+        let answersRetry = state.checkRequestedAt != nil
+        switch state.phase {
+        case .localNodeLost(let since, let attempts, _):
+            if answersRetry {
+                state.checkRequestedAt = nil
+                countFailedAttempt(since: since, attempts: attempts, local: true)
+            }
+            return
+        case .degraded(.localNodeDown, _, _):
+            state.checkRequestedAt = nil
+            return
+        case .promoting, .following, .rejoining:
+            return
+        case .requestingVotes(let candidacy), .validating(let candidacy):
+            abandon(candidacy, result: .notCandidate(.localStateUnknown, expectedWinner: nil))
+        default:
+            break
+        }
+        state.checkRequestedAt = nil
+        effects.append(.log(.warning, "unable to connect to local node" + (detail.isEmpty ? "" : ": " + detail)))
+        if state.role == .primary {
+            effects.append(.recordEvent(MonitorEvent("repmgrd_local_disconnect", details: "unable to connect to local node")))
+        }
+        countFailedAttempt(since: now, attempts: 0, local: true)
+    }
+
+    private mutating func peersPolled(localLSN: LSN?, views: [PeerView]) {
+        state.pollRequestedAt = nil
+        if let claim = newestClaim(in: views) {
+            if state.role == .primary {
+                if claim.term > (state.promotedTerm ?? state.term) {
+                    stepDown(newPrimary: claim.nodeID, term: claim.term)
+                    return
+                }
+            } else if claim.term > state.term {
+                adopt(claim.nodeID, term: claim.term)
+            }
+        }
+        switch state.phase {
+        case .electing(let failedPrimary, _):
+            runElection(failedPrimary: failedPrimary, localLSN: localLSN, views: views)
+        case .monitoring where state.role == .primary:
+            let term = state.promotedTerm ?? state.term
+            let stragglers = views.filter { $0.reachable && $0.daemonRunning && $0.term < term }.map(\.nodeID)
+            if !stragglers.isEmpty { effects.append(.announcePrimary(term: term, to: stragglers)) }
+        default:
+            break
+        }
+    }
+
+    private mutating func primaryAnnounced(_ node: Int, term: Int) {
+        guard node != selfID else { return }
+        if state.role == .primary {
+            if term > (state.promotedTerm ?? state.term) { stepDown(newPrimary: node, term: term) }
+            return
+        }
+        adopt(node, term: term)
+    }
+
+    private mutating func candidacyWithdrawn(_ node: Int, term: Int) {
+        if var vote = state.vote, vote.candidateID == node, vote.term == term, !vote.released {
+            vote.released = true
+            state.vote = vote
+        }
+        if case .waitingForNewPrimary(let expected, _) = state.phase, expected == node {
+            effects.append(.log(.notice, "\(label(node)) gave up its candidacy for term \(term)"))
+            enterDegraded(.candidateWithdrew(nodeID: node))
+        }
+    }
+
+    private mutating func validationFinished(_ success: Bool, detail: String) {
+        guard case .validating(let candidacy) = state.phase else { return }
+        updateDecision { $0.validationSucceeded = success }
+        if success {
+            promote(candidacy)
+            return
+        }
+        effects.append(.log(.notice, "failover_validation_command returned a non-zero value: \(detail)"))
+        abandon(candidacy, result: .rerun)
+        enterDegraded(.validationFailed)
+    }
+
+    private mutating func promotionFinished(_ success: Bool, detail: String) {
+        guard case .promoting(let candidacy) = state.phase else { return }
+        updateDecision { $0.promotionSucceeded = success }
+        guard success else {
+            effects.append(.log(.error, "promotion failed: \(detail)"))
+            effects.append(.recordEvent(MonitorEvent("repmgrd_promote_error", details: detail, successful: false)))
+            abandon(candidacy, result: state.lastDecision?.result ?? .won)
+            enterDegraded(.promotionFailed)
+            return
+        }
+        let newer = state.term > candidacy.term ? (node: state.primaryNodeID, term: state.term) : nil
+        state.role = .primary
+        state.promotedTerm = candidacy.term
+        state.upstreamNodeID = nil
+        state.upstreamLastSeen = nil
+        state.degradedSince = nil
+        if newer == nil {
+            state.term = candidacy.term
+            state.primaryNodeID = selfID
+        }
+        let failed = candidacy.failedPrimary
+        let details = "node \(quoted(selfID)) promoted to primary; old primary \(quoted(failed)) marked as failed"
+        effects.append(.setNodeActive(nodeID: failed, active: false))
+        effects.append(.recordEvent(MonitorEvent("repmgrd_failover_promote", details: details, primaryNodeID: failed)))
+        effects.append(.announcePrimary(term: candidacy.term, to: context.otherActiveNodeIDs))
+        effects.append(.log(.notice, details + "; switching to primary monitoring mode"))
+        state.phase = .monitoring
+        state.nextCheck = now
+        if let newer, let node = newer.node { stepDown(newPrimary: node, term: newer.term) }
+    }
+
+    private mutating func followFinished(_ node: Int, _ success: Bool, detail: String) {
+        guard case .following(let target, let term) = state.phase, target == node else { return }
+        guard success else {
+            effects.append(.log(.error, "unable to follow \(label(target)): \(detail)"))
+            effects.append(
+                .recordEvent(
+                    MonitorEvent(
+                        "repmgrd_failover_follow", details: "unable to follow \(label(target)): \(detail)",
+                        successful: false, primaryNodeID: target)))
+            enterDegraded(.followFailed(target: target))
+            return
+        }
+        state.upstreamNodeID = target
+        state.primaryNodeID = target
+        state.term = max(state.term, term)
+        state.upstreamLastSeen = now
+        let details =
+            state.role == .witness
+            ? "witness node \(quoted(selfID)) now following new primary node \(quoted(target))"
+            : "node \(quoted(selfID)) now following new upstream node \(quoted(target))"
+        effects.append(.log(.notice, details))
+        effects.append(.recordEvent(MonitorEvent("repmgrd_failover_follow", details: details, primaryNodeID: target)))
+        resumeMonitoring()
+    }
+
+    private mutating func rejoinFinished(_ node: Int, _ success: Bool, detail: String) {
+        guard case .rejoining(let target, let term) = state.phase, target == node else { return }
+        guard success else {
+            effects.append(.log(.error, "unable to rejoin \(label(target)): \(detail)"))
+            enterDegraded(.rejoinFailed(target: target))
+            return
+        }
+        state.role = .standby
+        state.promotedTerm = nil
+        state.upstreamNodeID = target
+        state.primaryNodeID = target
+        state.term = max(state.term, term)
+        state.upstreamLastSeen = now
+        effects.append(.log(.notice, "rejoined \(label(target)) as a standby"))
+        resumeMonitoring()
+    }
+
+    private mutating func pause() {
+        state.isPaused = true
+        effects.append(.log(.notice, "daemon paused: monitoring continues, no failover"))
+        switch state.phase {
+        case .electing:
+            enterDegraded(.paused)
+        case .requestingVotes(let candidacy), .validating(let candidacy):
+            abandon(candidacy, result: .cancelled(.paused))
+            enterDegraded(.paused)
+        default:
+            break
+        }
+    }
+
+    private mutating func unpause() {
+        state.isPaused = false
+        effects.append(.log(.notice, "daemon unpaused"))
+        if case .degraded(.paused, _, _) = state.phase { decideAfterLoss() }
+    }
+
+    // MARK: - Losing the upstream or the local node
+
+    /// One more failed check since `since` (`attempts` failed before): retry after
+    /// `reconnect_interval`, or decide once `reconnect_attempts` checks have failed.
+    private mutating func countFailedAttempt(since: MonitorInstant, attempts: Int, local: Bool) {
+        let made = attempts + 1
+        guard made >= settings.reconnectAttempts else {
+            let due = since.advanced(by: settings.reconnectInterval * Int64(made))
+            let next = max(due, now)
+            state.phase =
+                local
+                ? .localNodeLost(since: since, attempts: made, nextAttempt: next)
+                : .upstreamLost(since: since, attempts: made, nextAttempt: next)
+            return
+        }
+        if local {
+            effects.append(.log(.notice, "unable to connect to local node, falling back to degraded monitoring"))
+            if state.role == .standby {
+                let details = "unable to connect to local node \(quoted(selfID)), marking inactive"
+                effects.append(.setNodeActive(nodeID: selfID, active: false))
+                effects.append(.recordEvent(MonitorEvent("standby_failure", details: details, successful: false)))
+            }
+            enterDegraded(.localNodeDown)
+            return
+        }
+        effects.append(
+            .log(.warning, "unable to reconnect to node \(quoted(state.upstreamNodeID)) after \(made) attempts"))
+        decideAfterLoss()
+    }
+
+    /// The upstream is gone for good (or again, at a rerun): decide what this node does about it.
+    private mutating func decideAfterLoss() {
+        guard state.role != .primary, let upstream = state.upstreamNodeID else { return }
+        if state.role == .witness {
+            state.phase = .waitingForNewPrimary(expected: nil, since: now)
+            requestPoll(force: true)
+            return
+        }
+        if state.isPaused {
+            recordDecision(briefExplanation(failed: upstream, result: .cancelled(.paused)))
+            enterDegraded(.paused)
+            return
+        }
+        if settings.failover == .manual {
+            let details = "unable to connect to upstream node \(quoted(upstream)) and failover=manual"
+            effects.append(.recordEvent(MonitorEvent("standby_disconnect_manual", details: details)))
+            recordDecision(
+                briefExplanation(failed: upstream, result: .notCandidate(.manualFailover, expectedWinner: nil)))
+            enterDegraded(.manualFailover)
+            return
+        }
+        if let primary = state.primaryNodeID, primary != upstream, primary != selfID {
+            effects.append(.log(.notice, "upstream \(label(upstream)) is gone: attaching to primary \(label(primary))"))
+            effects.append(.follow(nodeID: primary))
+            state.phase = .following(target: primary, term: state.term)
+            return
+        }
+        state.phase = .electing(failedPrimary: upstream, since: now)
+        requestPoll(force: true)
+    }
+
+    private mutating func reconnected(lastSeen: MonitorInstant?) {
+        guard let upstream = state.upstreamNodeID else { return }
+        let seconds = lastSeen.map { " after \(now.milliseconds(since: $0) / 1000) seconds" } ?? ""
+        let details = "reconnected to upstream node \(quoted(upstream))\(seconds)"
+        effects.append(.log(.notice, details))
+        effects.append(.recordEvent(MonitorEvent("repmgrd_upstream_reconnect", details: details)))
+        resumeMonitoring()
+    }
+
+    private mutating func resumeMonitoring() {
+        state.phase = .monitoring
+        state.degradedSince = nil
+        state.nextCheck = now.advanced(by: settings.monitorInterval)
+    }
+
+    private mutating func enterDegraded(_ reason: DegradedReason) {
+        let since = state.degradedSince ?? now
+        state.degradedSince = since
+        let rerunAt = reason.retriesElection ? now.advanced(by: settings.electionRerunInterval) : nil
+        state.phase = .degraded(reason, since: since, rerunAt: rerunAt)
+    }
+
+    private mutating func rerun(after reason: DegradedReason) {
+        if case .rejoinFailed(let target) = reason {
+            let newPrimary = state.primaryNodeID ?? target
+            effects.append(.rejoin(nodeID: newPrimary))
+            state.phase = .rejoining(target: newPrimary, term: state.term)
+            return
+        }
+        decideAfterLoss()
+    }
+
+    // MARK: - The election
+
+    private mutating func runElection(failedPrimary: Int, localLSN: LSN?, views: [PeerView]) {
+        let term = max(state.term, state.vote?.term ?? 0) + 1
+        let input = ElectionInput(
+            nodeID: selfID, settings: settings, localLSN: localLSN, failedPrimaryID: failedPrimary,
+            nodes: context.nodes, views: views, term: term, knownTerm: state.term, isPaused: state.isPaused,
+            pendingVote: pendingVote(), decidedAt: now)
+        var explanation = CandidateElection.decide(input)
+        effects.append(.log(.notice, "election for term \(term): \(explanation.summary)"))
+        switch explanation.result {
+        case .won:
+            var voters = CandidateElection.voters(replacing: failedPrimary, in: context.nodes)
+            if !voters.contains(selfID) { voters = (voters + [selfID]).sorted() }
+            let vote = VoteRecord(term: term, candidateID: selfID, grantedAt: now)
+            state.vote = vote
+            effects.append(.recordVote(vote))
+            let candidacy = Candidacy(
+                term: term, failedPrimary: failedPrimary, voters: voters, selfID: selfID,
+                deadline: now.advanced(by: settings.peerTimeout))
+            explanation.voters = voters
+            explanation.votesGranted = candidacy.granted
+            recordDecision(explanation)
+            let others = voters.filter { $0 != selfID }
+            if !others.isEmpty {
+                let request = VoteRequest(
+                    term: term, candidateID: selfID, failedPrimaryID: failedPrimary, receivedLSN: localLSN ?? .zero,
+                    priority: settings.priority)
+                effects.append(.requestVotes(request, voters: others))
+            }
+            decideOnVotes(candidacy)
+        case .lost(let winner):
+            recordDecision(explanation)
+            state.phase = .waitingForNewPrimary(expected: winner, since: now)
+        case .notCandidate(.manualFailover, _):
+            recordDecision(explanation)
+            enterDegraded(.manualFailover)
+        case .notCandidate(_, let expected):
+            recordDecision(explanation)
+            state.phase = .waitingForNewPrimary(expected: expected, since: now)
+        case .cancelled(.newPrimaryFound(let node, let newTerm)):
+            recordDecision(explanation)
+            adopt(node, term: newTerm)
+        case .cancelled(.paused):
+            recordDecision(explanation)
+            enterDegraded(.paused)
+        case .cancelled(let reason):
+            recordDecision(explanation)
+            enterDegraded(.electionCancelled(reason))
+        case .rerun:
+            recordDecision(explanation)
+            enterDegraded(.validationFailed)
+        }
+    }
+
+    private mutating func countVote(_ reply: VoteReply) {
+        if state.role != .primary, reply.knownTerm > state.term, let primary = reply.knownPrimaryID {
+            adopt(primary, term: reply.knownTerm)
+        }
+        guard case .requestingVotes(var candidacy) = state.phase, reply.term == candidacy.term,
+            candidacy.voters.contains(reply.voterID), !candidacy.granted.contains(reply.voterID),
+            !candidacy.refused.contains(reply.voterID)
+        else { return }
+        if reply.granted {
+            candidacy.granted.append(reply.voterID)
+        } else {
+            candidacy.refused.append(reply.voterID)
+            updateDecision { $0.refusals.append(FailoverExplanation.Refusal(nodeID: reply.voterID, reason: reply.reason)) }
+        }
+        updateDecision { $0.votesGranted = candidacy.granted }
+        decideOnVotes(candidacy)
+    }
+
+    private mutating func decideOnVotes(_ candidacy: Candidacy) {
+        if candidacy.hasQuorum {
+            recordLatestDecision()
+            guard settings.hasValidationCommand else {
+                promote(candidacy)
+                return
+            }
+            let decision = state.lastDecision
+            state.phase = .validating(candidacy)
+            effects.append(
+                .runValidationCommand(
+                    ValidationFacts(
+                        nodeID: selfID, nodeName: context.localNode?.nodeName ?? "node\(selfID)",
+                        visibleNodes: decision?.visibleNodes ?? 1, sharedUpstreamNodes: decision?.sharedUpstreamNodes ?? 1,
+                        totalNodes: context.nodes.count)))
+        } else if candidacy.cannotWin {
+            let reason = ElectionResult.CancelReason.noQuorum(
+                granted: candidacy.granted.count, voters: candidacy.voters.count)
+            abandon(candidacy, result: .cancelled(reason))
+            enterDegraded(.electionCancelled(reason))
+        } else {
+            state.phase = .requestingVotes(candidacy)
+        }
+    }
+
+    private mutating func promote(_ candidacy: Candidacy) {
+        effects.append(.log(.notice, "this node is the winner of term \(candidacy.term), will now promote itself"))
+        effects.append(.promote(term: candidacy.term))
+        state.phase = .promoting(candidacy)
+    }
+
+    /// Gives up `candidacy`: tells the voters, releases them, records why.
+    private mutating func abandon(_ candidacy: Candidacy, result: ElectionResult) {
+        let others = candidacy.voters.filter { $0 != selfID }
+        if !others.isEmpty { effects.append(.withdrawCandidacy(term: candidacy.term, voters: others)) }
+        if var vote = state.vote, vote.candidateID == selfID, vote.term == candidacy.term {
+            vote.released = true
+            state.vote = vote
+        }
+        updateDecision { $0.result = result }
+        recordLatestDecision()
+    }
+
+    // MARK: - Votes given to others
+
+    private mutating func answerVote(_ request: VoteRequest, localLSN: LSN?) {
+        guard request.candidateID != selfID else { return }
+        let refusal = voteRefusal(request, localLSN: localLSN)
+        if refusal == nil, state.vote?.term != request.term || state.vote?.candidateID != request.candidateID {
+            let vote = VoteRecord(term: request.term, candidateID: request.candidateID, grantedAt: now)
+            state.vote = vote
+            effects.append(.recordVote(vote))
+            switch state.phase {
+            case .requestingVotes(let candidacy), .validating(let candidacy):
+                abandon(candidacy, result: .lost(winner: request.candidateID))
+                state.phase = .waitingForNewPrimary(expected: request.candidateID, since: now)
+            default:
+                break
+            }
+        }
+        let reply = VoteReply(
+            term: request.term, voterID: selfID, granted: refusal == nil, reason: refusal ?? "granted",
+            knownTerm: state.reportedTerm, knownPrimaryID: state.reportedPrimary(nodeID: selfID))
+        effects.append(.sendVoteReply(reply, to: request.candidateID))
+    }
+
+    /// Why this node refuses `request`, or nil to grant it.
+    private func voteRefusal(_ request: VoteRequest, localLSN: LSN?) -> String? {
+        if state.role == .primary, state.phase == .monitoring {
+            return "this node is running as primary (term \(state.reportedTerm))"
+        }
+        if request.term <= state.term {
+            return "term \(request.term) is not newer than term \(state.term) of primary \(label(state.primaryNodeID))"
+        }
+        if let vote = state.vote {
+            if vote.term > request.term { return "already voted in the newer term \(vote.term)" }
+            if vote.term == request.term {
+                return vote.candidateID == request.candidateID
+                    ? nil : "already voted for \(label(vote.candidateID)) in term \(vote.term)"
+            }
+        }
+        if let vote = pendingVote(), vote.candidateID != request.candidateID {
+            return "waiting for \(label(vote.candidateID)), which this node voted for in term \(vote.term)"
+        }
+        if let primary = state.primaryNodeID, primary != request.failedPrimaryID {
+            return "\(label(request.failedPrimaryID)) is not the current primary; \(label(primary)) is"
+        }
+        if settings.primaryVisibilityConsensus, state.upstreamNodeID == request.failedPrimaryID, state.seesUpstream,
+            let seen = state.upstreamLastSeen, now.milliseconds(since: seen) < settings.primaryVisibilityWindow
+        {
+            return "this node still sees the primary"
+        }
+        if competes(replacing: request.failedPrimaryID), let localLSN,
+            CandidateElection.ranksBefore(
+                lsn: localLSN, priority: settings.priority, nodeID: selfID, lsn: request.receivedLSN,
+                priority: request.priority, nodeID: request.candidateID)
+        {
+            return "this node ranks higher (LSN \(localLSN), priority \(settings.priority))"
+        }
+        return nil
+    }
+
+    /// Whether this node could itself be promoted in place of `failedPrimary`.
+    private func competes(replacing failedPrimary: Int) -> Bool {
+        guard state.role == .standby, settings.isPromotionCandidate, !state.isPaused,
+            state.upstreamNodeID == failedPrimary
+        else { return false }
+        switch state.phase {
+        case .localNodeLost, .degraded(.localNodeDown, _, _): return false
+        default: return true
+        }
+    }
+
+    /// A vote for another candidate that is still waited on (`primary_notification_timeout`).
+    private func pendingVote() -> VoteRecord? {
+        guard let vote = state.vote, vote.candidateID != selfID, !vote.released,
+            now.milliseconds(since: vote.grantedAt) < settings.primaryNotificationTimeout
+        else { return nil }
+        return vote
+    }
+
+    // MARK: - New primaries
+
+    /// Another node is primary of `term`: follow it when this node should.
+    private mutating func adopt(_ newPrimary: Int, term: Int) {
+        guard newPrimary != selfID, term > state.term || (term == state.term && newPrimary == state.primaryNodeID)
+        else { return }
+        if case .following(let target, let following) = state.phase, target == newPrimary, following >= term { return }
+        if case .promoting = state.phase {
+            state.term = term
+            state.primaryNodeID = newPrimary
+            return
+        }
+        if settings.failover == .manual || state.isPaused {
+            let why = state.isPaused ? "the daemon is paused" : "failover=manual"
+            effects.append(.log(.notice, "\(label(newPrimary)) is primary of term \(term); not following it: \(why)"))
+            return
+        }
+        let formerPrimary = state.primaryNodeID
+        state.term = term
+        state.primaryNodeID = newPrimary
+        if state.upstreamNodeID == newPrimary, state.phase == .monitoring { return }
+        if state.phase == .monitoring, state.upstreamNodeID != formerPrimary { return }
+        switch state.phase {
+        case .requestingVotes(let candidacy), .validating(let candidacy):
+            abandon(candidacy, result: .cancelled(.newPrimaryFound(nodeID: newPrimary, term: term)))
+        case .localNodeLost, .degraded(.localNodeDown, _, _):
+            return
+        default:
+            break
+        }
+        effects.append(.log(.notice, "attempting to follow new primary \(label(newPrimary)) (term \(term))"))
+        effects.append(.follow(nodeID: newPrimary))
+        state.phase = .following(target: newPrimary, term: term)
+    }
+
+    /// This primary learnt that `newPrimary` was promoted in the newer `term`: fence, then rejoin
+    /// (`auto_rejoin`) or wait for an operator.
+    private mutating func stepDown(newPrimary: Int, term: Int) {
+        guard state.role == .primary else { return }
+        switch state.phase {
+        case .rejoining(let target, let rejoinTerm) where target == newPrimary && rejoinTerm == term: return
+        case .degraded(.superseded(let target, let supersededTerm), _, _)
+        where target == newPrimary && supersededTerm == term:
+            return
+        default: break
+        }
+        state.term = max(state.term, term)
+        state.primaryNodeID = newPrimary
+        effects.append(
+            .log(
+                .warning,
+                "\(label(newPrimary)) was promoted in term \(term), this node in term \(state.promotedTerm ?? 0): "
+                    + "fencing this node"))
+        effects.append(.fenceLocalNode(newPrimary: newPrimary, term: term))
+        if settings.autoRejoin {
+            effects.append(.rejoin(nodeID: newPrimary))
+            state.phase = .rejoining(target: newPrimary, term: term)
+        } else {
+            enterDegraded(.superseded(newPrimary: newPrimary, term: term))
+        }
+    }
+
+    /// The newest (term, primary) any view tells of, a primary's own word first; never this node.
+    private func newestClaim(in views: [PeerView]) -> (term: Int, nodeID: Int)? {
+        var best: (term: Int, nodeID: Int, direct: Bool)?
+        for view in views {
+            guard let claim = view.primaryClaim, claim.nodeID != selfID else { continue }
+            let direct = claim.nodeID == view.nodeID
+            if let current = best, current.term > claim.term || (current.term == claim.term && current.direct) {
+                continue
+            }
+            best = (claim.term, claim.nodeID, direct)
+        }
+        return best.map { ($0.term, $0.nodeID) }
+    }
+
+    // MARK: - Checks and polls
+
+    private mutating func periodicChecks() {
+        switch state.phase {
+        case .monitoring:
+            if state.role == .primary {
+                requestLocalCheck()
+                requestPoll(force: false)
+            } else if let upstream = state.upstreamNodeID {
+                requestUpstreamCheck(upstream)
+            }
+        case .waitingForNewPrimary:
+            if let upstream = state.upstreamNodeID { requestUpstreamCheck(upstream) }
+            requestPoll(force: false)
+        case .degraded(let reason, _, _):
+            switch reason {
+            case .localNodeDown:
+                requestLocalCheck()
+            case .superseded, .rejoinFailed:
+                break
+            case .paused, .manualFailover:
+                if let upstream = state.upstreamNodeID { requestUpstreamCheck(upstream) }
+            case .electionCancelled, .validationFailed, .promotionFailed, .followFailed, .noNewPrimary,
+                .candidateWithdrew:
+                if let upstream = state.upstreamNodeID { requestUpstreamCheck(upstream) }
+                requestPoll(force: false)
+            }
+        case .upstreamLost, .localNodeLost, .electing, .requestingVotes, .validating, .promoting, .following,
+            .rejoining:
+            break
+        }
+    }
+
+    private mutating func requestUpstreamCheck(_ node: Int) {
+        guard state.checkRequestedAt == nil else { return }
+        state.checkRequestedAt = now
+        effects.append(.checkUpstream(nodeID: node))
+    }
+
+    private mutating func requestLocalCheck() {
+        guard state.checkRequestedAt == nil else { return }
+        state.checkRequestedAt = now
+        effects.append(.checkLocalNode)
+    }
+
+    private mutating func requestPoll(force: Bool) {
+        guard force || state.pollRequestedAt == nil else { return }
+        let others = context.otherActiveNodeIDs
+        state.pollRequestedAt = now
+        effects.append(.pollPeers(nodeIDs: others))
+    }
+
+    private func nextWakeUp() -> MonitorInstant {
+        var wake = state.nextCheck
+        func consider(_ instant: MonitorInstant) { wake = min(wake, instant) }
+        if let asked = state.checkRequestedAt { consider(asked.advanced(by: requestGuard)) }
+        if let asked = state.pollRequestedAt { consider(asked.advanced(by: requestGuard)) }
+        switch state.phase {
+        case .upstreamLost(_, _, let next), .localNodeLost(_, _, let next):
+            if state.checkRequestedAt == nil { consider(next) }
+        case .requestingVotes(let candidacy):
+            consider(candidacy.deadline)
+        case .waitingForNewPrimary(_, let since):
+            consider(since.advanced(by: settings.primaryNotificationTimeout))
+        case .degraded(_, let since, let rerunAt):
+            if let rerunAt { consider(rerunAt) }
+            if let limit = settings.degradedMonitoringTimeout, since.advanced(by: limit) > now {
+                consider(since.advanced(by: limit))
+            }
+        case .monitoring, .electing, .validating, .promoting, .following, .rejoining:
+            break
+        }
+        return max(wake, now)
+    }
+
+    // MARK: - Decisions and words
+
+    private mutating func recordDecision(_ explanation: FailoverExplanation) {
+        state.lastDecision = explanation
+        effects.append(.recordDecision(explanation))
+    }
+
+    private mutating func recordLatestDecision() {
+        if let decision = state.lastDecision { effects.append(.recordDecision(decision)) }
+    }
+
+    private mutating func updateDecision(_ change: (inout FailoverExplanation) -> Void) {
+        guard var decision = state.lastDecision else { return }
+        change(&decision)
+        state.lastDecision = decision
+    }
+
+    /// A decision taken before any peer was asked (paused, `failover=manual`).
+    private func briefExplanation(failed: Int, result: ElectionResult) -> FailoverExplanation {
+        FailoverExplanation(
+            nodeID: selfID, nodeLabel: label(selfID), decidedAt: now, failedPrimaryID: failed,
+            failedPrimaryLabel: label(failed), primaryLocation: context.node(failed)?.location ?? "default",
+            term: state.term + 1, nodes: [], visibleNodes: 1, sharedUpstreamNodes: 1, totalNodes: context.nodes.count,
+            primaryLocationVisible: false, nodesSeeingPrimary: [], visibilityWindow: settings.primaryVisibilityWindow,
+            consensusRequired: settings.primaryVisibilityConsensus, ranking: [], result: result)
+    }
+
+    private func label(_ node: Int?) -> String {
+        guard let node else { return "no node" }
+        return context.label(node)
+    }
+
+    /// `"node2" (ID: 2)`, the way repmgr's event details name a node after the word "node".
+    private func quoted(_ node: Int?) -> String {
+        guard let node else { return "(none)" }
+        guard let record = context.node(node) else { return "(ID: \(node))" }
+        return "\"\(record.nodeName)\" (ID: \(node))"
+    }
+}

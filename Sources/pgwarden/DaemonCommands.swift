@@ -1,0 +1,85 @@
+import ArgumentParser
+import Foundation
+import WardenEngine
+
+/// `pgwarden daemon ...` (repmgr's `daemon` and `service` commands).
+struct DaemonCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "daemon",
+        abstract: "Pause, unpause and inspect the failover daemons.",
+        subcommands: [DaemonStatus.self, DaemonPause.self, DaemonUnpause.self],
+        aliases: ["service"]
+    )
+}
+
+/// `pgwarden daemon status` (alias `service status`).
+struct DaemonStatus: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "status", abstract: "Every node's daemon: running, PID, paused, upstream last seen.")
+
+    @OptionGroup var global: GlobalOptions
+    @Flag(help: "Add location and priority.") var detail = false
+    @Flag(help: "Comma-separated output.") var csv = false
+
+    func run() async throws {
+        let context = try CommandContext(global, configurationRequired: false)
+        let interval = Double(context.configuration?.monitorIntervalSeconds ?? 2)
+        let report = try await DaemonStatusReport.gather(via: context.localConninfo(), staleAfter: max(10, interval * 3))
+        if csv {
+            report.csvLines.forEach(Console.out)
+            return
+        }
+        if !report.issues.isEmpty {
+            var warning = "WARNING: following issues were detected\n"
+            for issue in report.issues { warning += "  - \(issue)\n" }
+            Console.write(warning + "\n", to: .standardError)
+        }
+        report.table(detail: detail).lines(trailingSpaceOnRows: true).forEach(Console.out)
+    }
+}
+
+/// `pgwarden daemon pause`.
+struct DaemonPause: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "pause", abstract: "Pause every node's daemon: no failover until unpaused (kept across restarts).")
+
+    @OptionGroup var global: GlobalOptions
+    @Flag(help: "Show what would be done.") var dryRun = false
+
+    func run() async throws { try await DaemonPauseSwitch.set(true, global: global, dryRun: dryRun) }
+}
+
+/// `pgwarden daemon unpause`.
+struct DaemonUnpause: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "unpause", abstract: "Resume monitoring and failover on every node's daemon.")
+
+    @OptionGroup var global: GlobalOptions
+    @Flag(help: "Show what would be done.") var dryRun = false
+
+    func run() async throws { try await DaemonPauseSwitch.set(false, global: global, dryRun: dryRun) }
+}
+
+/// Shared by pause and unpause.
+enum DaemonPauseSwitch {
+    static func set(_ paused: Bool, global: GlobalOptions, dryRun: Bool) async throws {
+        let context = try CommandContext(global, configurationRequired: false)
+        let catalog = try await ClusterConnector.connectWithMetadata(context.localConninfo())
+        let (_, primary) = try await ClusterConnector.primary(among: try await catalog.nodes())
+        if dryRun {
+            for node in try await primary.nodes() {
+                context.console.show(
+                    OperationMessage(.info, "would \(paused ? "pause" : "unpause") node \(node.nodeID) (\(node.nodeName))"))
+            }
+            return
+        }
+        do {
+            for node in try await DaemonStatusTable.setPaused(paused, on: primary) {
+                context.console.show(
+                    OperationMessage(.notice, "node \(node.nodeID) (\(node.nodeName)) \(paused ? "paused" : "unpaused")"))
+            }
+        } catch {
+            throw WardenError(error.message, detail: error.detail, exitStatus: .repmgrdPause)
+        }
+    }
+}
