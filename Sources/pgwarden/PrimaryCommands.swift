@@ -26,11 +26,8 @@ struct PrimaryRegister: AsyncParsableCommand {
         let context = try CommandContext(global, configurationRequired: true)
         let operation = PrimaryRegistration(configuration: try context.requireConfiguration(), force: force)
         let prepared = try await operation.prepare(report: context.console.sink)
-        if dryRun {
-            prepared.plan.messages.forEach(context.console.show)
-            try prepared.plan.requireSuccess()
-            return
-        }
+        try OperationRunner.finishDryRun(prepared.plan, dryRun: dryRun, console: context.console)
+        if dryRun { return }
         try await operation.run(prepared, report: context.console.sink)
     }
 }
@@ -55,11 +52,8 @@ struct PrimaryUnregister: AsyncParsableCommand {
         }
         let operation = PrimaryUnregistration(nodeID: target, force: force)
         let (plan, catalog) = try await operation.plan(via: context.localConninfo())
-        if dryRun {
-            plan.messages.forEach(context.console.show)
-            try plan.requireSuccess()
-            return
-        }
+        try OperationRunner.finishDryRun(plan, dryRun: dryRun, console: context.console)
+        if dryRun { return }
         try await operation.run(plan: plan, catalog: catalog, report: context.console.sink)
     }
 }

@@ -45,11 +45,8 @@ struct StandbyClone: AsyncParsableCommand {
             configuration: configuration, upstream: upstream, upstreamNodeID: upstreamNodeId,
             fastCheckpoint: fastCheckpoint, force: force)
         let prepared = try await operation.prepare(report: context.console.sink)
-        if dryRun {
-            prepared.plan.messages.forEach(context.console.show)
-            try prepared.plan.requireSuccess()
-            return
-        }
+        try OperationRunner.finishDryRun(prepared.plan, dryRun: dryRun, console: context.console)
+        if dryRun { return }
         let display = CloneProgressDisplay(interactive: isatty(STDERR_FILENO) == 1)
         try await operation.run(prepared, report: context.console.sink) { display.show($0) }
         display.finish()
@@ -79,11 +76,8 @@ struct StandbyRegister: AsyncParsableCommand {
             configuration: try context.requireConfiguration(), upstreamNodeID: upstreamNodeId, force: force,
             waitStart: .seconds(waitStart))
         let prepared = try await operation.prepare(report: context.console.sink)
-        if dryRun {
-            prepared.plan.messages.forEach(context.console.show)
-            try prepared.plan.requireSuccess()
-            return
-        }
+        try OperationRunner.finishDryRun(prepared.plan, dryRun: dryRun, console: context.console)
+        if dryRun { return }
         try await operation.run(prepared, report: context.console.sink)
     }
 }

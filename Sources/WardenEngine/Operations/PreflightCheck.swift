@@ -25,4 +25,17 @@ public struct PreflightCheck: Sendable, Equatable {
     public static func fail(_ name: String, _ failure: WardenError) -> PreflightCheck {
         .init(name, .fail, failure.message, failure: failure)
     }
+
+    /// The failed check when another registered node already uses this node's name
+    /// (node names are application names: they must be unique).
+    static func nameClash(_ configuration: NodeConfiguration, among nodes: [NodeRecord]) -> PreflightCheck? {
+        guard
+            let clash = nodes.first(where: { $0.nodeName == configuration.nodeName && $0.nodeID != configuration.nodeID })
+        else { return nil }
+        return .fail(
+            "node name",
+            WardenError(
+                "node name \"\(configuration.nodeName)\" is already used by \(clash.label)",
+                hint: "node_name must be unique in the cluster", exitStatus: .badConfig))
+    }
 }

@@ -59,14 +59,7 @@ public struct PrimaryRegistration: Sendable {
                             "this node is already registered",
                             hint: "use -F/--force to overwrite the existing node record", exitStatus: .badConfig)))
             }
-            if let clash = nodes.first(where: { $0.nodeName == configuration.nodeName && $0.nodeID != configuration.nodeID }) {
-                plan.checks.append(
-                    .fail(
-                        "node name",
-                        WardenError(
-                            "node name \"\(configuration.nodeName)\" is already used by \(clash.label)",
-                            hint: "node_name must be unique in the cluster", exitStatus: .badConfig)))
-            }
+            if let clash = PreflightCheck.nameClash(configuration, among: nodes) { plan.checks.append(clash) }
             if let other = nodes.first(where: { $0.type == .primary && $0.active && $0.nodeID != configuration.nodeID }),
                 !force
             {

@@ -82,14 +82,7 @@ public struct StandbyRegistration: Sendable {
                         "node \(configuration.nodeID) is already registered",
                         hint: "use option -F/--force to overwrite an existing node record", exitStatus: .badConfig)))
         }
-        if let clash = current.first(where: { $0.nodeName == configuration.nodeName && $0.nodeID != configuration.nodeID }) {
-            plan.checks.append(
-                .fail(
-                    "node name",
-                    WardenError(
-                        "node name \"\(configuration.nodeName)\" is already used by \(clash.label)",
-                        hint: "node_name must be unique in the cluster", exitStatus: .badConfig)))
-        }
+        if let clash = PreflightCheck.nameClash(configuration, among: current) { plan.checks.append(clash) }
         let upstreamObservation = await NodeProber.probe(upstream.conninfo)
         if upstreamObservation.hasDownstream(named: configuration.nodeName) {
             plan.checks.append(.pass("replication", "node is streaming from upstream \(upstream.label)"))
