@@ -161,5 +161,13 @@ struct TopologyOperationsTests {
         #expect(final.stdout.contains(" 1  | node1 | standby |   running | node2    "))
         try await Self.assertReplicates(cluster, writer: 2, readers: [1, 3], value: "after-rejoin")
         #expect(try cluster.server(1).psql("SELECT to_regclass('diverged') IS NULL").hasPrefix("t"))
+
+        // A cascade: node3 follows the standby node1 instead of the primary.
+        let cascade = try await cluster.pgwarden(node: 3, ["standby", "follow", "--upstream-node-id=1", "--wait"])
+        #expect(cascade.exitCode == 0, "\(cascade)")
+        let cascaded = try await cluster.pgwarden(node: 2, ["cluster", "show", "--compact"])
+        #expect(cascaded.exitCode == 0, "\(cascaded)")
+        #expect(cascaded.stdout.contains(" 3  | node3 | standby |   running | node1    "))
+        try await Self.assertReplicates(cluster, writer: 2, readers: [3], value: "through-the-cascade")
     }
 }
