@@ -8,6 +8,9 @@ public enum DashboardEffect: Sendable, Equatable {
     case loadDetails(NodeRecord)
     /// Build the operation through the session (which refuses in read-only mode) and prepare it.
     case prepareOperation(flowID: Int, OperationKind, NodeRecord)
+    /// Build the cluster-wide pause (`pause` true) or unpause of every node's daemon through the
+    /// session (which refuses in read-only mode) and prepare it.
+    case prepareDaemonPause(flowID: Int, pause: Bool)
     case runOperation(flowID: Int)
     /// Forget a prepared operation that will not run.
     case discardOperation(flowID: Int)

@@ -53,12 +53,15 @@ public enum DashboardReducer {
                 outcome = OperationFlow.Outcome(
                     succeeded: false,
                     message: wasRunning
-                        ? "\(flow.kind.title) failed: \(error.message)"
-                        : "\(flow.kind.title) could not be prepared: \(error.message)",
+                        ? "\(flow.title) failed: \(error.message)"
+                        : "\(flow.title) could not be prepared: \(error.message)",
                     detail: error.detail, hint: error.hint, elapsed: wasRunning ? elapsed : nil, finishedAt: date)
             } else {
                 outcome = OperationFlow.Outcome(
-                    succeeded: true, message: "\(flow.kind.title) of \(flow.node?.nodeName ?? "the cluster") completed",
+                    succeeded: true,
+                    message: flow.kind.isClusterWide
+                        ? "\(flow.title) completed"
+                        : "\(flow.title) of \(flow.node?.nodeName ?? "the cluster") completed",
                     detail: nil, hint: nil, elapsed: elapsed, finishedAt: date)
             }
             flow.phase = .finished(outcome)
@@ -277,6 +280,15 @@ public enum DashboardReducer {
                 candidates.firstIndex { $0.ineligibility == nil && $0.row.node.nodeID == state.selectedNodeID } ?? 0
             state.overlay = .operation(flow)
             return []
+        }
+        if kind == .pauseDaemons {
+            guard state.snapshot != nil else {
+                state.notice = Notice("daemons: the cluster has not been read yet", role: .warning, at: state.now)
+                return []
+            }
+            let pause = !state.daemonsPaused
+            state.overlay = .operation(OperationFlow(id: id, kind: kind, node: nil, pause: pause, phase: .preparing))
+            return [.prepareDaemonPause(flowID: id, pause: pause)]
         }
         guard let row = state.selectedRow else { return [] }
         if let reason = kind.ineligibility(of: row) {

@@ -41,7 +41,17 @@ public final class DashboardRuntime: Sendable {
                 send(.detailsLoaded(nodeID: node.nodeID, details))
             }
         case .prepareOperation(let flowID, let kind, let node):
-            Task.detached { [self] in await prepare(flowID: flowID, kind: kind, node: node) }
+            Task.detached { [self] in
+                await prepare(flowID: flowID) { [session] () throws(WardenError) in
+                    try session.operation(kind, for: node)
+                }
+            }
+        case .prepareDaemonPause(let flowID, let pause):
+            Task.detached { [self] in
+                await prepare(flowID: flowID) { [session] () throws(WardenError) in
+                    try session.daemonPauseOperation(pause: pause)
+                }
+            }
         case .runOperation(let flowID):
             guard let operation = prepared.withLock({ $0.removeValue(forKey: flowID) }) else { return }
             Task.detached { [self] in await run(operation, flowID: flowID) }
@@ -50,13 +60,14 @@ public final class DashboardRuntime: Sendable {
         }
     }
 
-    private func prepare(flowID: Int, kind: OperationKind, node: NodeRecord) async {
+    /// Builds the operation through the session and prepares it, streaming its messages.
+    private func prepare(flowID: Int, build: () throws(WardenError) -> ClusterOperation) async {
         let start = ContinuousClock.now
         let sink: MessageSink = { [self] message in
             send(.operationMessage(flowID: flowID, message, elapsed: ContinuousClock.now - start))
         }
         do throws(WardenError) {
-            let operation = try session.operation(kind, for: node)
+            let operation = try build()
             let ready = try await operation.prepare(report: sink)
             prepared.withLock { $0[flowID] = ready }
             send(.operationPrepared(flowID: flowID, ready.plan))

@@ -53,6 +53,20 @@ public final class DashboardSession: Sendable {
         return operation
     }
 
+    /// The engine operation that pauses (`pause` true) or unpauses every node's daemon, reaching
+    /// the cluster through the entry node as `pgwarden daemon pause` does. Throws in a read-only
+    /// session and when the catalog does not have it.
+    public func daemonPauseOperation(pause: Bool) throws(WardenError) -> ClusterOperation {
+        let title = pause ? "pausing the daemons" : "unpausing the daemons"
+        guard !mode.isReadOnly else {
+            throw WardenError("this dashboard session is read-only: \(title) is not available", exitStatus: .badConfig)
+        }
+        guard let operation = catalog.daemonPauseOperation(pause: pause, entry: entry) else {
+            throw WardenError("\(title) is not available in this build", exitStatus: .badConfig)
+        }
+        return operation
+    }
+
     /// The repmgr.conf of `node`: the local one, or the file its record names when readable here.
     func configuration(for node: NodeRecord) throws(WardenError) -> NodeConfiguration {
         if let local = localConfiguration, local.nodeID == node.nodeID { return local }

@@ -38,6 +38,15 @@ public enum Keymap {
         ]
         if !state.mode.isReadOnly {
             for kind in OperationKind.allCases where state.operations.contains(kind) {
+                if kind == .pauseDaemons {
+                    // Cluster-wide: its meaning follows the daemons' flag in the last snapshot.
+                    let label = state.daemonsPaused ? "unpause daemons" : "pause daemons"
+                    bindings.append(
+                        KeyBinding(
+                            [.character(kind.key)], String(kind.key), .operation(kind), label,
+                            hint: "\(kind.key):\(label)"))
+                    continue
+                }
                 bindings.append(
                     KeyBinding(
                         [.character(kind.key)], String(kind.key), .operation(kind), kind.summary,

@@ -7,14 +7,29 @@ public struct OperationCatalog: Sendable {
     /// Makes the operation for a node, given that node's repmgr.conf.
     public typealias Builder = @Sendable (NodeRecord, NodeConfiguration) -> ClusterOperation
 
-    private let builders: [OperationKind: Builder]
+    /// Makes the cluster-wide pause (`pause` true) or unpause of every node's daemon, reaching
+    /// the cluster through `entry`.
+    public typealias DaemonPauseBuilder = @Sendable (_ pause: Bool, _ entry: Conninfo) -> ClusterOperation
 
-    public init(builders: [OperationKind: Builder]) {
-        self.builders = builders
+    private let builders: [OperationKind: Builder]
+    private let daemonPause: DaemonPauseBuilder?
+
+    /// `builders` for the node-bound kinds; `daemonPause` for ``OperationKind/pauseDaemons``
+    /// (a builder listed under that kind in `builders` is ignored).
+    public init(builders: [OperationKind: Builder], daemonPause: DaemonPauseBuilder? = nil) {
+        self.builders = builders.filter { !$0.key.isClusterWide }
+        self.daemonPause = daemonPause
     }
 
     /// The kinds this catalog can build.
-    public var kinds: Set<OperationKind> { Set(builders.keys) }
+    public var kinds: Set<OperationKind> {
+        Set(builders.keys).union(daemonPause == nil ? [] : [.pauseDaemons])
+    }
+
+    /// The pause or unpause of every node's daemon, or nil when the catalog does not have it.
+    public func daemonPauseOperation(pause: Bool, entry: Conninfo) -> ClusterOperation? {
+        daemonPause.map { $0(pause, entry) }
+    }
 
     /// The operation of `kind` for `node`, or nil when the catalog has no such kind.
     public func operation(_ kind: OperationKind, node: NodeRecord, configuration: NodeConfiguration)
@@ -27,7 +42,19 @@ public struct OperationCatalog: Sendable {
     public static let none = OperationCatalog(builders: [:])
 
     /// The operations the engine implements, each run exactly as the CLI runs it.
-    public static let engine = OperationCatalog(builders: [
+    public static let engine = OperationCatalog(
+        builders: engineBuilders,
+        daemonPause: { pause, entry in
+            ClusterOperation(kind: .pauseDaemons, node: nil) { report throws(WardenError) in
+                let operation = DaemonPauseChange(pause: pause, via: entry)
+                let prepared = try await operation.prepare(report: report)
+                return PreparedOperation(plan: prepared.plan) { report throws(WardenError) in
+                    try await operation.run(prepared, report: report)
+                }
+            }
+        })
+
+    private static let engineBuilders: [OperationKind: Builder] = [
         .promote: { node, configuration in
             ClusterOperation(kind: .promote, node: node) { report throws(WardenError) in
                 let operation = StandbyPromotion(configuration: configuration, siblingsFollow: false, force: false)
@@ -57,5 +84,5 @@ public struct OperationCatalog: Sendable {
                 }
             }
         },
-    ])
+    ]
 }

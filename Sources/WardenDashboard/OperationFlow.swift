@@ -4,6 +4,7 @@ import WardenEngine
 /// One operation on its way through the dashboard: (for a switchover, choose the candidate)
 /// → preparing → preflight checklist → (summary) → type-to-confirm → running with streamed
 /// steps → finished with the outcome and, for a switchover, a post-check of the cluster.
+/// Pausing the daemons targets no node: preparing → confirmation → running → outcome.
 public struct OperationFlow: Sendable, Equatable {
     /// Where the flow is.
     public enum Phase: Sendable, Equatable {
@@ -55,6 +56,9 @@ public struct OperationFlow: Sendable, Equatable {
     public var kind: OperationKind
     /// The target node (the candidate, for a switchover); nil until one is chosen.
     public var node: NodeRecord?
+    /// For ``OperationKind/pauseDaemons``: true when the flow pauses the daemons, false when it
+    /// unpauses them (decided from the snapshot when the key was pressed); nil for other kinds.
+    public var pause: Bool?
     public var candidates: [Candidate]
     public var candidateIndex: Int
     public var phase: Phase
@@ -62,10 +66,13 @@ public struct OperationFlow: Sendable, Equatable {
     public var focus: Focus
     public var steps: [Step]
 
-    public init(id: Int, kind: OperationKind, node: NodeRecord?, candidates: [Candidate] = [], phase: Phase) {
+    public init(
+        id: Int, kind: OperationKind, node: NodeRecord?, pause: Bool? = nil, candidates: [Candidate] = [], phase: Phase
+    ) {
         self.id = id
         self.kind = kind
         self.node = node
+        self.pause = pause
         self.candidates = candidates
         self.candidateIndex = 0
         self.phase = phase
@@ -74,10 +81,26 @@ public struct OperationFlow: Sendable, Equatable {
         self.steps = []
     }
 
-    /// Whether the confirm button may be used: the plan has no failed check and, where
-    /// required, the node's name has been typed exactly.
+    /// What the flow does, for titles and buttons: "Pause daemons" or "Unpause daemons" for
+    /// the daemons' switch, the kind's title otherwise.
+    public var title: String {
+        switch pause {
+        case .some(true): "Pause daemons"
+        case .some(false): "Unpause daemons"
+        case .none: kind.title
+        }
+    }
+
+    /// The title with its target node, e.g. "Promote node2"; just the title for a cluster-wide operation.
+    public var heading: String {
+        node.map { "\(title) \($0.nodeName)" } ?? title
+    }
+
+    /// Whether the confirm button may be used: the plan has no failed check, a node-bound
+    /// operation has its node and, where required, the node's name has been typed exactly.
     public var canConfirm: Bool {
-        guard case .confirming(let plan) = phase, plan.canProceed, let node else { return false }
+        guard case .confirming(let plan) = phase, plan.canProceed else { return false }
+        guard let node else { return kind.isClusterWide }
         return !kind.requiresTypedName || typedName == node.nodeName
     }
 }

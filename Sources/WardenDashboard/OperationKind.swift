@@ -48,6 +48,12 @@ public enum OperationKind: String, CaseIterable, Sendable, Hashable {
         }
     }
 
+    /// Operations on the whole cluster rather than on the selected node (no target node).
+    public var isClusterWide: Bool { self == .pauseDaemons }
+
+    /// Whether the engine records the operation in `repmgr.events` (pausing the daemons does not, as in repmgr).
+    public var recordsEvent: Bool { self != .pauseDaemons }
+
     /// Operations whose confirmation needs the node's name typed in full.
     public var requiresTypedName: Bool {
         switch self {
@@ -71,5 +77,14 @@ public enum OperationKind: String, CaseIterable, Sendable, Hashable {
         case .fence, .pauseDaemons:
             return nil
         }
+    }
+}
+
+extension DashboardState {
+    /// Whether some registered node's daemon is paused in the current snapshot: `P` then
+    /// unpauses the daemons, otherwise it pauses them.
+    public var daemonsPaused: Bool {
+        guard let snapshot else { return false }
+        return snapshot.report.rows.contains { snapshot.daemons[$0.node.nodeID]?.paused == true }
     }
 }

@@ -36,9 +36,9 @@ public enum OperationOverlay {
     static func content(_ flow: OperationFlow, context: RenderContext) -> (String, [(String, ThemeRole)]) {
         let glyphs = context.glyphs
         let wizard = flow.kind == .switchover
-        let target = flow.node?.nodeName ?? "?"
+        let target = flow.node?.nodeName ?? (flow.kind.isClusterWide ? "the cluster" : "?")
         func step(_ number: Int, _ text: String) -> String {
-            wizard ? "Switchover \(number)/5 · \(text)" : "\(flow.kind.title) \(target) · \(text)"
+            wizard ? "Switchover \(number)/5 · \(text)" : "\(flow.heading) · \(text)"
         }
         switch flow.phase {
         case .choosingCandidate:
@@ -119,7 +119,9 @@ public enum OperationOverlay {
                     lines.append(("post-check: waiting for the next refresh…", .muted))
                 }
             }
-            lines.append(("The operation and its outcome are recorded in repmgr.events.", .muted))
+            if flow.kind.recordsEvent {
+                lines.append(("The operation and its outcome are recorded in repmgr.events.", .muted))
+            }
             return (
                 wizard
                     ? step(5, outcome.succeeded ? "done" : "failed") : step(0, outcome.succeeded ? "done" : "failed"),
@@ -159,8 +161,8 @@ public enum OperationOverlay {
     private static func drawConfirmation(
         _ flow: OperationFlow, in rect: Rect, on screen: inout Screen, context: RenderContext
     ) {
-        guard rect.height >= 3, let node = flow.node else { return }
-        if flow.kind.requiresTypedName {
+        guard rect.height >= 3, flow.node != nil || flow.kind.isClusterWide else { return }
+        if flow.kind.requiresTypedName, let node = flow.node {
             let prompt = "Type \(node.nodeName) to confirm: "
             let x = rect.x + screen.put(prompt, x: rect.x, y: rect.y + 1, style: context.style(.dialog))
             let fieldWidth = max(8, min(rect.maxX - x, CharacterWidth.of(node.nodeName) + 4))
@@ -169,7 +171,7 @@ public enum OperationOverlay {
                 ellipsis: context.glyphs.ellipsis)
         }
         let cancel = "[ Cancel ]"
-        let confirm = "[ \(flow.kind.title) \(node.nodeName) ]"
+        let confirm = "[ \(flow.heading) ]"
         let y = rect.y + 3
         let cancelStyle = context.style(flow.focus == .cancel ? .buttonFocused : .button)
         var confirmStyle = context.style(flow.focus == .confirm ? .buttonFocused : .button)

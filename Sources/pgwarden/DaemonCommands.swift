@@ -60,26 +60,14 @@ struct DaemonUnpause: AsyncParsableCommand {
     func run() async throws { try await DaemonPauseSwitch.set(false, global: global, dryRun: dryRun) }
 }
 
-/// Shared by pause and unpause.
+/// Shared by pause and unpause: runs the engine's ``DaemonPauseChange`` (`--dry-run` prints its plan).
 enum DaemonPauseSwitch {
     static func set(_ paused: Bool, global: GlobalOptions, dryRun: Bool) async throws {
         let context = try CommandContext(global, configurationRequired: false)
-        let catalog = try await ClusterConnector.connectWithMetadata(context.localConninfo())
-        let (_, primary) = try await ClusterConnector.primary(among: try await catalog.nodes())
-        if dryRun {
-            for node in try await primary.nodes() {
-                context.console.show(
-                    OperationMessage(.info, "would \(paused ? "pause" : "unpause") node \(node.nodeID) (\(node.nodeName))"))
-            }
-            return
-        }
-        do {
-            for node in try await DaemonStatusTable.setPaused(paused, on: primary) {
-                context.console.show(
-                    OperationMessage(.notice, "node \(node.nodeID) (\(node.nodeName)) \(paused ? "paused" : "unpaused")"))
-            }
-        } catch {
-            throw WardenError(error.message, detail: error.detail, exitStatus: .repmgrdPause)
-        }
+        let operation = DaemonPauseChange(pause: paused, via: try context.localConninfo())
+        let prepared = try await operation.prepare(report: context.console.sink)
+        try OperationRunner.finishDryRun(prepared.plan, dryRun: dryRun, console: context.console)
+        if dryRun { return }
+        try await operation.run(prepared, report: context.console.sink)
     }
 }
