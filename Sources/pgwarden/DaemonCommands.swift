@@ -6,10 +6,63 @@ import WardenEngine
 struct DaemonCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "daemon",
-        abstract: "Pause, unpause and inspect the failover daemons.",
-        subcommands: [DaemonStatus.self, DaemonPause.self, DaemonUnpause.self],
+        abstract: "Run, start, stop, pause and inspect the failover daemons.",
+        subcommands: [
+            DaemonRun.self, DaemonStart.self, DaemonStop.self, DaemonStatus.self, DaemonPause.self,
+            DaemonUnpause.self,
+        ],
         aliases: ["service"]
     )
+}
+
+/// `pgwarden daemon start`.
+struct DaemonStart: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "start", abstract: "Start this node's daemon in the background (or repmgrd_service_start_command).")
+
+    @OptionGroup var global: GlobalOptions
+    @Option(name: [.customShort("w"), .long], help: "Seconds to wait for the daemon to start (default 15).")
+    var wait: Int = 15
+    @Flag(help: "Show what would be done.") var dryRun = false
+
+    func run() async throws {
+        let context = try CommandContext(global, configurationRequired: true)
+        let configuration = try context.requireConfiguration()
+        let executable = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe"))
+            ?? CommandLine.arguments[0]
+        if dryRun {
+            context.console.show(
+                OperationMessage(
+                    .info,
+                    "would start: \(configuration.repmgrdServiceStartCommand ?? "\(executable) daemon run -f \(configuration.filePath)")"
+                ))
+            return
+        }
+        let pid = try await DaemonProcess.start(configuration, executable: executable, wait: .seconds(max(wait, 1)))
+        context.console.show(OperationMessage(.notice, "pgwarden daemon started (PID \(pid))"))
+    }
+}
+
+/// `pgwarden daemon stop`.
+struct DaemonStop: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "stop", abstract: "Stop this node's daemon.")
+
+    @OptionGroup var global: GlobalOptions
+    @Option(name: [.customShort("w"), .long], help: "Seconds to wait for the daemon to stop (default 15).")
+    var wait: Int = 15
+    @Flag(help: "Show what would be done.") var dryRun = false
+
+    func run() async throws {
+        let context = try CommandContext(global, configurationRequired: true)
+        let configuration = try context.requireConfiguration()
+        if dryRun {
+            let pid = DaemonProcess.runningPID(for: configuration).map(String.init) ?? "none"
+            context.console.show(OperationMessage(.info, "would stop the pgwarden daemon (PID \(pid))"))
+            return
+        }
+        try await DaemonProcess.stop(configuration, wait: .seconds(max(wait, 1)))
+        context.console.show(OperationMessage(.notice, "pgwarden daemon stopped"))
+    }
 }
 
 /// `pgwarden daemon status` (alias `service status`).

@@ -25,7 +25,8 @@ public enum CandidateElection {
         let views = Dictionary(input.views.map { ($0.nodeID, $0) }, uniquingKeysWith: { _, last in last })
         let primary = records[input.failedPrimaryID]
         let primaryLocation = primary?.location ?? "default"
-        let siblings = siblingRecords(of: input.failedPrimaryID, excluding: input.nodeID, in: input.nodes)
+        let siblings = siblingRecords(
+            of: input.failedPrimaryID, excluding: input.nodeID, in: input.nodes, views: input.views)
         let window = input.settings.primaryVisibilityWindow
 
         var facts = [localFact(input, label: records[input.nodeID]?.label ?? "node \(input.nodeID)")]
@@ -95,11 +96,19 @@ public enum CandidateElection {
         return .won
     }
 
-    /// Active nodes other than `node` whose upstream is `failedPrimary`: standbys and the witness.
-    static func siblingRecords(of failedPrimary: Int, excluding node: Int, in nodes: [NodeRecord]) -> [NodeRecord] {
-        nodes.filter {
-            $0.active && $0.nodeID != node && $0.nodeID != failedPrimary && $0.upstreamNodeID == failedPrimary
-                && ($0.type == .standby || $0.type == .witness)
+    /// The nodes sharing the failed upstream, other than `node`: active standbys and witnesses
+    /// whose record names `failedPrimary` as upstream, and registered nodes whose daemon reports
+    /// it as its upstream (their record may not have been updated after a follow).
+    static func siblingRecords(
+        of failedPrimary: Int, excluding node: Int, in nodes: [NodeRecord], views: [PeerView]
+    ) -> [NodeRecord] {
+        nodes.filter { record in
+            guard record.nodeID != node, record.nodeID != failedPrimary, record.type == .standby || record.type == .witness
+            else { return false }
+            if record.active && record.upstreamNodeID == failedPrimary { return true }
+            return views.contains {
+                $0.nodeID == record.nodeID && $0.reachable && $0.daemonRunning && $0.upstreamNodeID == failedPrimary
+            }
         }.sorted { $0.nodeID < $1.nodeID }
     }
 

@@ -6,8 +6,8 @@
 /// ## How a driver uses it
 ///
 /// 1. Read the local configuration, the node records and `repmgr.voting_term`; build a
-///    ``MonitorContext``. Load the persisted ``VoteRecord`` and pause flag, if any, and call
-///    ``start(context:now:vote:paused:)``.
+///    ``MonitorContext``. Load the persisted ``VoteRecord`` and pause flag, if any, ask the local
+///    server whether it is in recovery, and call ``start(context:now:runsAsPrimary:vote:paused:)``.
 /// 2. Perform the returned effects in order. Effects with a result (checks, polls, votes,
 ///    validation, promotion, follow, rejoin) are answered later with the matching
 ///    ``MonitorObservation``; ``MonitorEffect/recordVote(_:)`` must be durable before the next
@@ -42,25 +42,29 @@
 /// it grows by more only when elections fail before a promotion.
 public enum FailoverMonitor {
     /// The first state of a daemon that starts now, with its first effects (`repmgrd_start`, the
-    /// first check). `vote` is the last vote this node recorded before a restart; `paused` the
+    /// first check). The role comes from the local node record unless `runsAsPrimary` says what
+    /// the local server actually runs as (`pg_is_in_recovery()`; a node promoted while its daemon
+    /// was down). `vote` is the last vote this node recorded before a restart; `paused` the
     /// persisted pause flag.
     public static func start(
-        context: MonitorContext, now: MonitorInstant, vote: VoteRecord? = nil, paused: Bool = false
+        context: MonitorContext, now: MonitorInstant, runsAsPrimary: Bool? = nil, vote: VoteRecord? = nil,
+        paused: Bool = false
     ) -> (MonitorState, [MonitorEffect]) {
         let record = context.localNode
-        let primary = context.registeredPrimary?.nodeID
+        let registeredPrimary = context.registeredPrimary?.nodeID
         let role: MonitorRole
-        switch record?.type {
-        case .primary?: role = .primary
-        case .witness?: role = .witness
+        switch (record?.type, runsAsPrimary) {
+        case (.witness?, _): role = .witness
+        case (_, true?), (.primary?, nil): role = .primary
         default: role = .standby
         }
+        let primary = role == .primary ? context.nodeID : registeredPrimary == context.nodeID ? nil : registeredPrimary
         var restoredVote = vote
         restoredVote?.grantedAt = now
         let state = MonitorState(
             phase: .monitoring, role: role, upstreamNodeID: role == .primary ? nil : record?.upstreamNodeID ?? primary,
-            primaryNodeID: role == .primary ? context.nodeID : primary, term: context.term,
-            promotedTerm: role == .primary ? context.term : nil, vote: restoredVote, isPaused: paused, nextCheck: now)
+            primaryNodeID: primary, term: context.term, promotedTerm: role == .primary ? context.term : nil,
+            vote: restoredVote, isPaused: paused, nextCheck: now)
         var transition = MonitorTransition(state: state, context: context, now: now)
         transition.started()
         return transition.finish()

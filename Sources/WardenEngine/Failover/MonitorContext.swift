@@ -2,7 +2,7 @@
 /// this node is, its settings, the cluster's node records (`repmgr.nodes` as last read) and the
 /// voting term read from `repmgr.voting_term`. The driver refreshes the records whenever it
 /// re-reads the metadata; the monitor never writes them itself. The term only seeds
-/// ``FailoverMonitor/start(context:now:vote:paused:)``: afterwards the monitor learns newer terms
+/// ``FailoverMonitor/start(context:now:runsAsPrimary:vote:paused:)``: afterwards the monitor learns newer terms
 /// from announcements, polls and votes, which always name the primary of the term too.
 public struct MonitorContext: Sendable, Equatable {
     /// This node's `node_id`.
@@ -40,8 +40,9 @@ public struct MonitorContext: Sendable, Equatable {
         node(id)?.label ?? "node \(id)"
     }
 
-    /// Every other active node: the ones to poll, and the ones to tell about a new primary.
-    var otherActiveNodeIDs: [Int] {
-        nodes.filter { $0.active && $0.nodeID != nodeID }.map(\.nodeID)
+    /// Every other registered node, inactive ones included (a failed primary that came back is
+    /// one): the ones to poll, and the ones to tell about a new primary.
+    var otherNodeIDs: [Int] {
+        nodes.filter { $0.nodeID != nodeID && $0.type != .bdr }.map(\.nodeID)
     }
 }

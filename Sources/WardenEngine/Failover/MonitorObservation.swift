@@ -14,6 +14,10 @@ public enum MonitorObservation: Sendable, Equatable {
     case localNodeReachable
     /// A check of the local server failed, or the driver noticed it went away.
     case localNodeUnreachable(detail: String)
+    /// The local server is not in recovery although this daemon monitors it as a standby: it was
+    /// promoted behind the daemon's back (by an earlier run of the daemon, or by hand). The
+    /// driver reports it whenever it notices.
+    case localNodeRunsAsPrimary
     /// The answer to ``MonitorEffect/pollPeers(nodeIDs:)``: the local server's last received LSN
     /// (nil when unknown or not a standby) and one view per polled node.
     case peersPolled(localLSN: LSN?, views: [PeerView])

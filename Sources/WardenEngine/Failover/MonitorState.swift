@@ -54,18 +54,16 @@ public struct MonitorState: Sendable, Equatable, Codable {
     }
 
     /// The term this node reports to others: a primary its own promotion term (even when it
-    /// has learnt that it was superseded), a node being promoted the term of its candidacy,
-    /// any other node the newest term it knows.
+    /// has learnt that it was superseded), any other node the newest term it knows. A node being
+    /// promoted does not claim its new term before the promotion has worked.
     public var reportedTerm: Int {
-        if case .promoting(let candidacy) = phase { return candidacy.term }
         if role == .primary, let promotedTerm { return promotedTerm }
         return term
     }
 
-    /// The primary this node reports to others: itself while it is primary or being promoted.
+    /// The primary this node reports to others: itself while it is primary.
     func reportedPrimary(nodeID: Int) -> Int? {
-        if case .promoting = phase { return nodeID }
-        return role == .primary ? nodeID : primaryNodeID
+        role == .primary ? nodeID : primaryNodeID
     }
 
     /// What this daemon answers when another daemon polls it. The driver adds what only the

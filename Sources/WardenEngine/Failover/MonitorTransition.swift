@@ -42,6 +42,7 @@ struct MonitorTransition {
     // MARK: - Observations
 
     mutating func apply(_ observation: MonitorObservation) {
+        forgetStaleRequests()
         switch observation {
         case .tick: tick()
         case .upstreamReachable(let node): upstreamAnswered(node)
@@ -49,6 +50,7 @@ struct MonitorTransition {
         case .walReceiverDropped(let detail): walReceiverDropped(detail)
         case .localNodeReachable: localNodeAnswered()
         case .localNodeUnreachable(let detail): localNodeFailed(detail)
+        case .localNodeRunsAsPrimary: localNodeRunsAsPrimary()
         case .peersPolled(let localLSN, let views): peersPolled(localLSN: localLSN, views: views)
         case .voteRequested(let request, let localLSN): answerVote(request, localLSN: localLSN)
         case .voteReplied(let reply): countVote(reply)
@@ -63,13 +65,17 @@ struct MonitorTransition {
         }
     }
 
-    private mutating func tick() {
+    /// Forgets checks and polls that went unanswered for too long, so that they are asked again.
+    private mutating func forgetStaleRequests() {
         if let asked = state.checkRequestedAt, now.milliseconds(since: asked) >= requestGuard {
             state.checkRequestedAt = nil
         }
         if let asked = state.pollRequestedAt, now.milliseconds(since: asked) >= requestGuard {
             state.pollRequestedAt = nil
         }
+    }
+
+    private mutating func tick() {
         switch state.phase {
         case .upstreamLost(_, _, let nextAttempt):
             if now >= nextAttempt, let upstream = state.upstreamNodeID { requestUpstreamCheck(upstream) }
@@ -115,6 +121,9 @@ struct MonitorTransition {
             }
         case .upstreamLost, .electing, .waitingForNewPrimary:
             reconnected(lastSeen: lastSeen)
+            if state.role == .witness, let primary = state.primaryNodeID, primary != node, primary != selfID {
+                attach(to: primary)
+            }
         case .requestingVotes(let candidacy):
             abandon(candidacy, result: .cancelled(.primaryReappeared))
             reconnected(lastSeen: lastSeen)
@@ -204,6 +213,25 @@ struct MonitorTransition {
         countFailedAttempt(since: now, attempts: 0, local: true)
     }
 
+    private mutating func localNodeRunsAsPrimary() {
+        guard state.role == .standby else { return }
+        if case .promoting = state.phase { return }
+        let ownVote = state.vote?.candidateID == selfID ? state.vote?.term ?? 0 : 0
+        let term = max(context.term, ownVote, state.term)
+        let announce = term > state.term
+        state.role = .primary
+        state.promotedTerm = term
+        state.term = term
+        state.primaryNodeID = selfID
+        state.upstreamNodeID = nil
+        state.upstreamLastSeen = nil
+        effects.append(
+            .log(.warning, "the local server runs as primary (term \(term)): switching to primary monitoring"))
+        if announce { effects.append(.announcePrimary(term: term, to: context.otherNodeIDs)) }
+        resumeMonitoring()
+        state.nextCheck = now
+    }
+
     private mutating func peersPolled(localLSN: LSN?, views: [PeerView]) {
         state.pollRequestedAt = nil
         if let claim = newestClaim(in: views) {
@@ -212,7 +240,7 @@ struct MonitorTransition {
                     stepDown(newPrimary: claim.nodeID, term: claim.term)
                     return
                 }
-            } else if claim.term > state.term {
+            } else if claim.term > state.term || (claim.term == state.term && claim.nodeID != state.upstreamNodeID) {
                 adopt(claim.nodeID, term: claim.term)
             }
         }
@@ -221,11 +249,23 @@ struct MonitorTransition {
             runElection(failedPrimary: failedPrimary, localLSN: localLSN, views: views)
         case .monitoring where state.role == .primary:
             let term = state.promotedTerm ?? state.term
-            let stragglers = views.filter { $0.reachable && $0.daemonRunning && $0.term < term }.map(\.nodeID)
+            let stragglers = self.stragglers(in: views, term: term)
             if !stragglers.isEmpty { effects.append(.announcePrimary(term: term, to: stragglers)) }
         default:
             break
         }
+    }
+
+    /// Nodes this primary announces itself to again: daemons that do not know its term, a
+    /// witness watching another node, nodes attached to another server running as primary.
+    private func stragglers(in views: [PeerView], term: Int) -> [Int] {
+        let otherPrimaries = views.filter { $0.reachable && !$0.isWitness && $0.inRecovery == false }.map(\.nodeID)
+        return views.filter { view in
+            guard view.reachable, view.daemonRunning, view.nodeID != selfID else { return false }
+            if view.term < term { return true }
+            if view.isWitness { return view.upstreamNodeID != selfID }
+            return view.upstreamNodeID.map { otherPrimaries.contains($0) } ?? false
+        }.map(\.nodeID)
     }
 
     private mutating func primaryAnnounced(_ node: Int, term: Int) {
@@ -284,7 +324,7 @@ struct MonitorTransition {
         let details = "node \(quoted(selfID)) promoted to primary; old primary \(quoted(failed)) marked as failed"
         effects.append(.setNodeActive(nodeID: failed, active: false))
         effects.append(.recordEvent(MonitorEvent("repmgrd_failover_promote", details: details, primaryNodeID: failed)))
-        effects.append(.announcePrimary(term: candidacy.term, to: context.otherActiveNodeIDs))
+        effects.append(.announcePrimary(term: candidacy.term, to: context.otherNodeIDs))
         effects.append(.log(.notice, details + "; switching to primary monitoring mode"))
         state.phase = .monitoring
         state.nextCheck = now
@@ -387,8 +427,12 @@ struct MonitorTransition {
     private mutating func decideAfterLoss() {
         guard state.role != .primary, let upstream = state.upstreamNodeID else { return }
         if state.role == .witness {
-            state.phase = .waitingForNewPrimary(expected: nil, since: now)
-            requestPoll(force: true)
+            if let primary = state.primaryNodeID, primary != upstream, primary != selfID, !state.isPaused {
+                attach(to: primary)
+            } else {
+                state.phase = .waitingForNewPrimary(expected: nil, since: now)
+                requestPoll(force: true)
+            }
             return
         }
         if state.isPaused {
@@ -405,13 +449,21 @@ struct MonitorTransition {
             return
         }
         if let primary = state.primaryNodeID, primary != upstream, primary != selfID {
-            effects.append(.log(.notice, "upstream \(label(upstream)) is gone: attaching to primary \(label(primary))"))
-            effects.append(.follow(nodeID: primary))
-            state.phase = .following(target: primary, term: state.term)
+            attach(to: primary)
             return
         }
         state.phase = .electing(failedPrimary: upstream, since: now)
         requestPoll(force: true)
+    }
+
+    /// The upstream is gone but the primary is known (a cascaded standby, or a newer primary
+    /// already announced): follow the primary.
+    private mutating func attach(to primary: Int) {
+        if let upstream = state.upstreamNodeID {
+            effects.append(.log(.notice, "upstream \(label(upstream)) is gone: attaching to primary \(label(primary))"))
+        }
+        effects.append(.follow(nodeID: primary))
+        state.phase = .following(target: primary, term: state.term)
     }
 
     private mutating func reconnected(lastSeen: MonitorInstant?) {
@@ -571,12 +623,9 @@ struct MonitorTransition {
             let vote = VoteRecord(term: request.term, candidateID: request.candidateID, grantedAt: now)
             state.vote = vote
             effects.append(.recordVote(vote))
-            switch state.phase {
-            case .requestingVotes(let candidacy), .validating(let candidacy):
+            if case .requestingVotes(let candidacy) = state.phase {
                 abandon(candidacy, result: .lost(winner: request.candidateID))
                 state.phase = .waitingForNewPrimary(expected: request.candidateID, since: now)
-            default:
-                break
             }
         }
         let reply = VoteReply(
@@ -589,6 +638,12 @@ struct MonitorTransition {
     private func voteRefusal(_ request: VoteRequest, localLSN: LSN?) -> String? {
         if state.role == .primary, state.phase == .monitoring {
             return "this node is running as primary (term \(state.reportedTerm))"
+        }
+        switch state.phase {
+        case .validating(let candidacy), .promoting(let candidacy):
+            return "this node is being promoted in term \(candidacy.term)"
+        default:
+            break
         }
         if request.term <= state.term {
             return "term \(request.term) is not newer than term \(state.term) of primary \(label(state.primaryNodeID))"
@@ -644,24 +699,26 @@ struct MonitorTransition {
 
     /// Another node is primary of `term`: follow it when this node should.
     private mutating func adopt(_ newPrimary: Int, term: Int) {
-        guard newPrimary != selfID, term > state.term || (term == state.term && newPrimary == state.primaryNodeID)
-        else { return }
+        let known = term == state.term && newPrimary == state.primaryNodeID && newPrimary != state.upstreamNodeID
+        guard newPrimary != selfID, term > state.term || known else { return }
         if case .following(let target, let following) = state.phase, target == newPrimary, following >= term { return }
         if case .promoting = state.phase {
             state.term = term
             state.primaryNodeID = newPrimary
             return
         }
+        let formerPrimary = state.primaryNodeID
+        state.term = term
+        state.primaryNodeID = newPrimary
         if settings.failover == .manual || state.isPaused {
             let why = state.isPaused ? "the daemon is paused" : "failover=manual"
             effects.append(.log(.notice, "\(label(newPrimary)) is primary of term \(term); not following it: \(why)"))
             return
         }
-        let formerPrimary = state.primaryNodeID
-        state.term = term
-        state.primaryNodeID = newPrimary
         if state.upstreamNodeID == newPrimary, state.phase == .monitoring { return }
-        if state.phase == .monitoring, state.upstreamNodeID != formerPrimary { return }
+        // A standby cascading from a healthy standby stays where it is when it first hears of
+        // the new term; a primary repeating itself to a node means it is attached to the wrong node.
+        if state.phase == .monitoring, state.role == .standby, !known, state.upstreamNodeID != formerPrimary { return }
         switch state.phase {
         case .requestingVotes(let candidacy), .validating(let candidacy):
             abandon(candidacy, result: .cancelled(.newPrimaryFound(nodeID: newPrimary, term: term)))
@@ -735,7 +792,7 @@ struct MonitorTransition {
             case .localNodeDown:
                 requestLocalCheck()
             case .superseded, .rejoinFailed:
-                break
+                requestPoll(force: false)
             case .paused, .manualFailover:
                 if let upstream = state.upstreamNodeID { requestUpstreamCheck(upstream) }
             case .electionCancelled, .validationFailed, .promotionFailed, .followFailed, .noNewPrimary,
@@ -763,7 +820,7 @@ struct MonitorTransition {
 
     private mutating func requestPoll(force: Bool) {
         guard force || state.pollRequestedAt == nil else { return }
-        let others = context.otherActiveNodeIDs
+        let others = context.otherNodeIDs
         state.pollRequestedAt = now
         effects.append(.pollPeers(nodeIDs: others))
     }

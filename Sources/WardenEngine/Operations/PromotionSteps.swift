@@ -22,8 +22,9 @@ public enum PromotionSteps {
     }
 
     /// Makes `node` the primary in the metadata on the new primary itself: its record becomes
-    /// primary without upstream, other primaries become inactive, the voting term goes up by one.
-    public static func recordPromotion(of nodeID: Int, in catalog: Catalog, demoted: [Int: Int] = [:])
+    /// primary without upstream, other primaries become inactive, and the voting term goes up
+    /// by one — or becomes `term`, the term an election was won in.
+    public static func recordPromotion(of nodeID: Int, in catalog: Catalog, demoted: [Int: Int] = [:], term: Int? = nil)
         async throws(WardenError) -> Int
     {
         try await catalog.begin()
@@ -38,10 +39,10 @@ public enum PromotionSteps {
                     "UPDATE repmgr.nodes SET type = 'standby', upstream_node_id = $2, active = true WHERE node_id = $1",
                     [String(demotedID), String(upstreamID)])
             }
-            let term = try await catalog.connection.query(
-                "UPDATE repmgr.voting_term SET term = term + 1 RETURNING term")
+            let updated = try await catalog.connection.query(
+                "UPDATE repmgr.voting_term SET term = COALESCE($1::int, term + 1) RETURNING term", [term.map(String.init)])
             try await catalog.commit()
-            return term.first?.int("term") ?? 0
+            return updated.first?.int("term") ?? 0
         } catch {
             await catalog.rollback()
             throw error

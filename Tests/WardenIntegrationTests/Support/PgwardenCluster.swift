@@ -28,6 +28,11 @@ final class PgwardenCluster: @unchecked Sendable {
         return server
     }
 
+    /// Keeps a server the test created itself (a witness) alive and stopped with the cluster.
+    func adopt(_ server: PostgresServer, as nodeID: Int) {
+        servers[nodeID] = server
+    }
+
     func configPath(_ nodeID: Int) -> String { sandbox.subpath("node\(nodeID).conf") }
 
     /// Writes node N's repmgr.conf (connect_timeout=2 in the conninfo, replication slots on).

@@ -1,0 +1,104 @@
+import Foundation
+
+/// How daemons talk to each other without SSH or another open port: through the nodes' own
+/// PostgreSQL servers. Each daemon owns a directory on its host; another daemon delivers a
+/// message by asking that node's server (superuser, `COPY ... TO PROGRAM` via ``ServerHost``)
+/// to write it there, and reads the daemon's published report with `pg_read_file`. Only a
+/// client authenticated as the cluster's superuser can do either, which is the channel's
+/// authentication. The directory is keyed by the cluster's system identifier and the node ID,
+/// so clusters sharing a host never mix their mail.
+public struct DaemonMailbox: Sendable {
+    public let directory: String
+
+    public init(root: String, systemIdentifier: String, nodeID: Int) {
+        directory = "\(root)/\(systemIdentifier)/\(nodeID)"
+    }
+
+    /// `/tmp/pgwarden-mailbox` unless `TMPDIR` says otherwise.
+    public static var defaultRoot: String {
+        (ProcessInfo.processInfo.environment["TMPDIR"] ?? "/tmp") + "/pgwarden-mailbox"
+    }
+
+    var reportPath: String { directory + "/report.json" }
+    var votePath: String { directory + "/vote.json" }
+
+    public func prepare() throws(WardenError) {
+        do {
+            try FileManager.default.createDirectory(
+                atPath: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+        } catch {
+            throw WardenError(
+                "unable to create the daemon mailbox \"\(directory)\": \(error.localizedDescription)",
+                exitStatus: .badConfig)
+        }
+    }
+
+    /// Takes the messages delivered so far, oldest first.
+    public func receive() -> [DaemonMessage] {
+        let manager = FileManager.default
+        let names = ((try? manager.contentsOfDirectory(atPath: directory)) ?? [])
+            .filter { $0.hasPrefix("msg-") && $0.hasSuffix(".json") }.sorted()
+        return names.compactMap { name in
+            let path = directory + "/" + name
+            defer { try? manager.removeItem(atPath: path) }
+            guard let data = manager.contents(atPath: path) else { return nil }
+            return try? JSONDecoder().decode(DaemonMessage.self, from: data)
+        }
+    }
+
+    /// Publishes this daemon's report for its peers.
+    public func publish(_ report: PeerReport) {
+        guard let data = try? JSONEncoder().encode(report) else { return }
+        try? data.write(to: URL(fileURLWithPath: reportPath), options: .atomic)
+    }
+
+    /// The vote this node gave last, kept across restarts.
+    public func loadVote() -> VoteRecord? {
+        FileManager.default.contents(atPath: votePath).flatMap { try? JSONDecoder().decode(VoteRecord.self, from: $0) }
+    }
+
+    /// Stores the vote durably before any reply leaves.
+    public func saveVote(_ vote: VoteRecord) throws(WardenError) {
+        do {
+            let data = try JSONEncoder().encode(vote)
+            try data.write(to: URL(fileURLWithPath: votePath), options: .atomic)
+            if let handle = FileHandle(forUpdatingAtPath: votePath) {
+                try handle.synchronize()
+                try handle.close()
+            }
+        } catch {
+            throw WardenError("unable to store the vote: \(error.localizedDescription)", exitStatus: .internalError)
+        }
+    }
+
+    /// Delivers `message` into `peer`'s mailbox through the peer's own server.
+    public static func send(
+        _ message: DaemonMessage, to peerDirectory: String, via connection: PostgresConnection
+    ) async throws(WardenError) {
+        let data: Data
+        do {
+            data = try JSONEncoder().encode(message)
+        } catch {
+            throw WardenError("unable to encode a daemon message", exitStatus: .internalError)
+        }
+        let name = "msg-\(Int(Date().timeIntervalSince1970 * 1000))-\(UUID().uuidString).json"
+        let directory = ShellQuoting.quote(peerDirectory)
+        let temporary = ShellQuoting.quote(peerDirectory + "/.tmp-" + name)
+        let target = ShellQuoting.quote(peerDirectory + "/" + name)
+        let json = ShellQuoting.quote(String(decoding: data, as: UTF8.self))
+        _ = try await ServerHost(connection: connection).run(
+            "mkdir -p \(directory) && printf '%s' \(json) > \(temporary) && mv \(temporary) \(target)",
+            timeout: .seconds(3))
+    }
+
+    /// Reads a peer daemon's published report through the peer's own server.
+    public static func readReport(in peerDirectory: String, via connection: PostgresConnection) async -> PeerReport? {
+        guard
+            let text = try? await connection.query(
+                "SELECT pg_catalog.pg_read_file($1, 0, 1000000, true) AS report", [peerDirectory + "/report.json"],
+                timeout: .seconds(2)
+            ).first?.string("report")
+        else { return nil }
+        return try? JSONDecoder().decode(PeerReport.self, from: Data(text.utf8))
+    }
+}

@@ -1,0 +1,553 @@
+import Foundation
+
+/// `pgwarden daemon run`: the driver around ``FailoverMonitor``. It feeds the state machine
+/// observations (timer ticks, upstream and local checks, the upstream connection closing, peer
+/// reports, messages from other daemons, pause changes) and performs the effects it returns
+/// (checks, polls, votes, promotion, follow, fencing, events, monitoring history).
+///
+/// Between events it sleeps in 50 ms slices, most of them inside `poll(2)` on an idle
+/// connection to the upstream, so a crashed upstream is noticed the moment its socket closes.
+public final class FailoverDaemon: @unchecked Sendable {
+    private var configuration: NodeConfiguration
+    private let log: MessageSink
+    private let signals: DaemonSignals
+    private let clock = ContinuousClock()
+    private let started: ContinuousClock.Instant
+    private var state: MonitorState
+    private var context: MonitorContext
+    private var mailbox: DaemonMailbox
+    private var local: PostgresConnection?
+    private var upstreamWatch: PostgresConnection?
+    private var wakeAt: MonitorInstant = .zero
+    private var pending: [MonitorObservation] = []
+    private var paused = false
+    private var lastHeartbeat: MonitorInstant = MonitorInstant(milliseconds: Int64.min / 2)
+    private var lastWitnessSync: MonitorInstant = MonitorInstant(milliseconds: Int64.min / 2)
+    private var lastChildCheck: MonitorInstant = MonitorInstant(milliseconds: Int64.min / 2)
+    private var children: ChildNodeTracker
+    private var explanationText = ""
+
+    private init(
+        configuration: NodeConfiguration, log: @escaping MessageSink, signals: DaemonSignals, context: MonitorContext,
+        mailbox: DaemonMailbox, local: PostgresConnection?
+    ) {
+        self.configuration = configuration
+        self.log = log
+        self.signals = signals
+        self.context = context
+        self.mailbox = mailbox
+        self.local = local
+        self.started = clock.now
+        self.state = FailoverMonitor.start(context: context, now: .zero).0
+        self.children = ChildNodeTracker(
+            includeWitness: configuration.childNodesConnectedIncludeWitness,
+            minimumConnected: configuration.childNodesConnectedMinCount >= 0
+                ? configuration.childNodesConnectedMinCount : configuration.childNodesDisconnectMinCount,
+            disconnectTimeout: Double(configuration.childNodesDisconnectTimeout))
+    }
+
+    var now: MonitorInstant {
+        MonitorInstant(milliseconds: (clock.now - started).milliseconds)
+    }
+
+    /// Connects to the local node (waiting for it to come up), then runs until SIGTERM.
+    public static func run(configuration: NodeConfiguration, log: @escaping MessageSink, signals: DaemonSignals)
+        async throws(WardenError)
+    {
+        log(OperationMessage(.notice, "pgwarden daemon starting up (PID \(getpid()))"))
+        let conninfo = try Conninfo(parsing: configuration.conninfo)
+        var connection: PostgresConnection?
+        while connection == nil {
+            do {
+                connection = try await PostgresConnection.connect(conninfo)
+            } catch {
+                if signals.terminateRequested { return }
+                log(OperationMessage(.warning, "unable to connect to the local node; retrying", detail: error.detail))
+                try? await Task.sleep(for: .seconds(max(configuration.monitorIntervalSeconds, 1)))
+            }
+        }
+        guard let connection else { return }
+        let identifier = try await connection.query(
+            "SELECT system_identifier::text AS id FROM pg_catalog.pg_control_system()"
+        ).first?.string("id") ?? "unknown"
+        let catalog = Catalog(connection: connection)
+        let nodes = try await catalog.nodes()
+        guard nodes.contains(where: { $0.nodeID == configuration.nodeID }) else {
+            throw WardenError(
+                "node \(configuration.nodeID) is not registered", hint: "register it before starting its daemon",
+                exitStatus: .badConfig)
+        }
+        let term = (try? await catalog.votingTerm()) ?? 1
+        let context = MonitorContext(
+            nodeID: configuration.nodeID, settings: FailoverSettings(configuration: configuration), nodes: nodes,
+            term: term)
+        let mailbox = DaemonMailbox(root: DaemonMailbox.defaultRoot, systemIdentifier: identifier, nodeID: configuration.nodeID)
+        try mailbox.prepare()
+        let daemon = FailoverDaemon(
+            configuration: configuration, log: log, signals: signals, context: context, mailbox: mailbox,
+            local: connection)
+        await daemon.loop(initialPause: await DaemonStatusTable.isPaused(nodeID: configuration.nodeID, in: catalog))
+    }
+
+    private func loop(initialPause: Bool) async {
+        paused = initialPause
+        let (first, effects) = FailoverMonitor.start(
+            context: context, now: now, vote: mailbox.loadVote(), paused: paused)
+        state = first
+        await perform(effects)
+        while !signals.terminateRequested {
+            if signals.takeReloadRequest() { reload() }
+            for message in mailbox.receive() { pending.append(await observation(for: message)) }
+            if !pending.isEmpty {
+                let observation = pending.removeFirst()
+                await feed(observation)
+                continue
+            }
+            if now >= wakeAt {
+                await housekeeping()
+                await feed(.tick)
+                continue
+            }
+            if let watch = upstreamWatch {
+                if await watch.waitUntilClosed(timeout: .milliseconds(50)) {
+                    upstreamWatch = nil
+                    if let upstream = state.upstreamNodeID {
+                        await feed(.walReceiverDropped(detail: "connection to upstream node \(upstream) closed"))
+                    }
+                }
+            } else {
+                try? await Task.sleep(for: .milliseconds(50))
+            }
+        }
+        await shutdown()
+    }
+
+    private func feed(_ observation: MonitorObservation) async {
+        let (next, effects) = FailoverMonitor.step(state, observation, now: now, context: context)
+        state = next
+        await perform(effects)
+    }
+
+    private func observation(for message: DaemonMessage) async -> MonitorObservation {
+        switch message {
+        case .voteRequest(let request):
+            return .voteRequested(request, localLSN: await localReceivedLSN())
+        case .voteReply(let reply):
+            return .voteReplied(reply)
+        case .primaryAnnounced(let nodeID, let term):
+            return .primaryAnnounced(nodeID: nodeID, term: term)
+        case .candidacyWithdrawn(let nodeID, let term):
+            return .candidacyWithdrawn(nodeID: nodeID, term: term)
+        }
+    }
+
+    // MARK: - Effects
+
+    private func perform(_ effects: [MonitorEffect]) async {
+        for effect in effects {
+            switch effect {
+            case .wakeUp(let at):
+                wakeAt = at
+            case .checkUpstream(let nodeID):
+                pending.append(await checkUpstream(nodeID))
+            case .checkLocalNode:
+                pending.append(await checkLocal())
+            case .pollPeers(let ids):
+                pending.append(.peersPolled(localLSN: await localReceivedLSN(), views: await pollPeers(ids)))
+            case .recordVote(let vote):
+                do {
+                    try mailbox.saveVote(vote)
+                } catch {
+                    log(OperationMessage(.error, error.message))
+                }
+            case .requestVotes(let request, let voters):
+                await send(.voteRequest(request), to: voters)
+            case .sendVoteReply(let reply, let to):
+                await send(.voteReply(reply), to: [to])
+            case .withdrawCandidacy(let term, let voters):
+                await send(.candidacyWithdrawn(nodeID: configuration.nodeID, term: term), to: voters)
+            case .runValidationCommand(let facts):
+                pending.append(await validate(facts))
+            case .promote(let term):
+                pending.append(await promote(term: term))
+            case .setNodeActive(let nodeID, let active):
+                await setActive(nodeID, active)
+            case .announcePrimary(let term, let to):
+                await send(.primaryAnnounced(nodeID: configuration.nodeID, term: term), to: to)
+            case .follow(let nodeID):
+                pending.append(await follow(nodeID))
+            case .fenceLocalNode(let newPrimary, let term):
+                await fenceLocal(newPrimary: newPrimary, term: term)
+            case .rejoin(let nodeID):
+                pending.append(await rejoin(nodeID))
+            case .recordEvent(let event):
+                await record(event)
+            case .recordDecision(let explanation):
+                explanationText = explanation.text
+                log(OperationMessage(.notice, explanation.summary, detail: explanation.text))
+            case .updateMonitoringHistory(let primaryNodeID):
+                await writeHistory(primaryNodeID: primaryNodeID)
+            case .log(let level, let text):
+                log(OperationMessage(level, text))
+            case .exitDaemon(let reason):
+                log(OperationMessage(.error, "exiting: \(reason)"))
+                await shutdown()
+                exit(ExitStatus.monitoringFailed.rawValue)
+            }
+        }
+    }
+
+    private func record(forNode nodeID: Int) -> NodeRecord? { context.node(nodeID) }
+
+    private func checkUpstream(_ nodeID: Int) async -> MonitorObservation {
+        guard let record = record(forNode: nodeID), let conninfo = try? Conninfo(parsing: record.conninfo) else {
+            return .upstreamUnreachable(nodeID: nodeID, detail: "node \(nodeID) is not registered")
+        }
+        do {
+            let connection = try await PostgresConnection.connect(conninfo)
+            if configuration.connectionCheckType == .query {
+                _ = try await connection.query(configuration.connectionCheckQuery, timeout: .seconds(5))
+            }
+            upstreamWatch = connection
+            return .upstreamReachable(nodeID: nodeID)
+        } catch {
+            upstreamWatch = nil
+            return .upstreamUnreachable(nodeID: nodeID, detail: error.detail ?? error.message)
+        }
+    }
+
+    private func checkLocal() async -> MonitorObservation {
+        if let local, !local.isBroken, (try? await local.query("SELECT 1", timeout: .seconds(5))) != nil {
+            return .localNodeReachable
+        }
+        do {
+            local = try await PostgresConnection.connect(try Conninfo(parsing: configuration.conninfo))
+            return .localNodeReachable
+        } catch {
+            local = nil
+            return .localNodeUnreachable(detail: error.detail ?? error.message)
+        }
+    }
+
+    private func localReceivedLSN() async -> LSN? {
+        guard let local else { return nil }
+        return try? await local.query(
+            "SELECT GREATEST(pg_catalog.pg_last_wal_receive_lsn(), pg_catalog.pg_last_wal_replay_lsn())::text AS lsn",
+            timeout: .seconds(2)
+        ).first?.lsn("lsn")
+    }
+
+    private func peerDirectory(_ nodeID: Int) -> String {
+        (mailbox.directory as NSString).deletingLastPathComponent + "/\(nodeID)"
+    }
+
+    /// Polls every peer at once: its server's recovery state and received LSN, and its daemon's report.
+    private func pollPeers(_ ids: [Int]) async -> [PeerView] {
+        let staleAfter = Double(max(configuration.monitorIntervalSeconds, 1)) * 3
+        let records = ids.compactMap { record(forNode: $0) }
+        let directories = Dictionary(uniqueKeysWithValues: records.map { ($0.nodeID, peerDirectory($0.nodeID)) })
+        return await withTaskGroup(of: PeerView.self) { group in
+            for record in records {
+                let directory = directories[record.nodeID] ?? ""
+                group.addTask {
+                    guard let conninfo = try? Conninfo(parsing: record.conninfo),
+                        let connection = try? await PostgresConnection.connect(conninfo, timeout: .seconds(2))
+                    else { return PeerView.unreachable(record) }
+                    let facts = try? await connection.query(
+                        """
+                        SELECT pg_catalog.pg_is_in_recovery() AS in_recovery,
+                               GREATEST(pg_catalog.pg_last_wal_receive_lsn(), pg_catalog.pg_last_wal_replay_lsn())::text AS lsn
+                        """, timeout: .seconds(2))
+                    let inRecovery = facts?.first?.bool("in_recovery")
+                    let lsn = facts?.first?.lsn("lsn")
+                    if let report = await DaemonMailbox.readReport(in: directory, via: connection),
+                        Date().timeIntervalSince(report.writtenAt) < staleAfter
+                    {
+                        var view = report.view
+                        view.inRecovery = record.type == .witness ? nil : inRecovery
+                        view.receivedLSN = lsn
+                        return view
+                    }
+                    return PeerView(
+                        nodeID: record.nodeID, reachable: true, daemonRunning: false, isWitness: record.type == .witness,
+                        inRecovery: record.type == .witness ? nil : inRecovery, receivedLSN: lsn,
+                        priority: record.priority, location: record.location, failover: nil,
+                        upstreamNodeID: record.upstreamNodeID, seesUpstream: false, upstreamLastSeenAgo: nil, term: 0,
+                        primaryNodeID: nil, isPaused: false)
+                }
+            }
+            var views: [PeerView] = []
+            for await view in group { views.append(view) }
+            return views.sorted { $0.nodeID < $1.nodeID }
+        }
+    }
+
+    private func send(_ message: DaemonMessage, to nodeIDs: [Int]) async {
+        await withTaskGroup(of: Void.self) { group in
+            for nodeID in nodeIDs {
+                guard let record = record(forNode: nodeID) else { continue }
+                let directory = peerDirectory(nodeID)
+                let log = self.log
+                group.addTask {
+                    do throws(WardenError) {
+                        let connection = try await PostgresConnection.connect(
+                            try Conninfo(parsing: record.conninfo), timeout: .seconds(2))
+                        try await DaemonMailbox.send(message, to: directory, via: connection)
+                    } catch {
+                        log(OperationMessage(.warning, "unable to reach the daemon of \(record.label): \(error.message)"))
+                    }
+                }
+            }
+        }
+    }
+
+    private func validate(_ facts: ValidationFacts) async -> MonitorObservation {
+        let command = configuration.failoverValidationCommand
+            .replacingOccurrences(of: "%n", with: String(facts.nodeID))
+            .replacingOccurrences(of: "%a", with: ShellQuoting.quote(facts.nodeName))
+            .replacingOccurrences(of: "%v", with: String(facts.visibleNodes))
+            .replacingOccurrences(of: "%u", with: String(facts.sharedUpstreamNodes))
+            .replacingOccurrences(of: "%t", with: String(facts.totalNodes))
+        let outcome = await ChildProcess.runLogged(
+            ["/bin/sh", "-c", command], logFile: DaemonLog.path(for: configuration))
+        return .validationFinished(success: outcome.exitCode == 0, detail: "exit code \(outcome.exitCode)")
+    }
+
+    private func promote(term: Int) async -> MonitorObservation {
+        guard let local else { return .promotionFinished(success: false, detail: "the local node is not reachable") }
+        do {
+            if !configuration.promoteCommand.isEmpty {
+                let outcome = await ChildProcess.runLogged(
+                    ["/bin/sh", "-c", configuration.promoteCommand], logFile: DaemonLog.path(for: configuration))
+                guard outcome.exitCode == 0 else {
+                    return .promotionFinished(success: false, detail: "promote_command exited with \(outcome.exitCode)")
+                }
+            } else {
+                let took = try await PromotionSteps.promote(
+                    local, timeout: .seconds(max(configuration.promoteCheckTimeout, 1)))
+                log(OperationMessage(.notice, "promoted in \(took.secondsText)"))
+            }
+            _ = try await PromotionSteps.recordPromotion(of: configuration.nodeID, in: Catalog(connection: local), term: term)
+            upstreamWatch = nil
+            return .promotionFinished(success: true, detail: "node \(configuration.nodeID) promoted in term \(term)")
+        } catch {
+            return .promotionFinished(success: false, detail: error.message)
+        }
+    }
+
+    private func follow(_ nodeID: Int) async -> MonitorObservation {
+        guard let local, let me = record(forNode: configuration.nodeID), let target = record(forNode: nodeID) else {
+            return .followFinished(nodeID: nodeID, success: false, detail: "the local node or the target is unknown")
+        }
+        do {
+            if !configuration.followCommand.isEmpty {
+                let command = configuration.followCommand.replacingOccurrences(of: "%n", with: String(nodeID))
+                let outcome = await ChildProcess.runLogged(["/bin/sh", "-c", command], logFile: DaemonLog.path(for: configuration))
+                return .followFinished(nodeID: nodeID, success: outcome.exitCode == 0, detail: "follow_command exited with \(outcome.exitCode)")
+            }
+            let upstream = try await PostgresConnection.connect(try Conninfo(parsing: target.conninfo))
+            let mine = try await NodeFacts.read(local)
+            let theirs = try await NodeFacts.read(upstream)
+            try await FollowSteps.checkTimeline(
+                follower: mine, upstream: theirs, upstreamConnection: upstream, followerLabel: me.label,
+                upstreamLabel: target.label)
+            try await FollowSteps.repoint(
+                follower: me, followerConnection: local, upstream: target, upstreamConnection: upstream)
+            let streaming = await FollowSteps.waitUntilStreaming(
+                follower: me, upstreamConnection: upstream,
+                timeout: .seconds(max(configuration.standbyFollowTimeout, 1)))
+            if streaming, theirs.inRecovery == false {
+                _ = try? await upstream.query(
+                    "UPDATE repmgr.nodes SET upstream_node_id = $2, active = true WHERE node_id = $1",
+                    [String(me.nodeID), String(target.nodeID)])
+            }
+            upstreamWatch = nil
+            return .followFinished(
+                nodeID: nodeID, success: streaming,
+                detail: streaming ? "streaming from \(target.label)" : "not streaming from \(target.label) yet")
+        } catch {
+            return .followFinished(nodeID: nodeID, success: false, detail: error.message)
+        }
+    }
+
+    /// Keeps a former primary from accepting writes: read-only by default, terminating the
+    /// sessions that could still write, or stopped (`fence_mode=stop`), or the user's fence_command.
+    private func fenceLocal(newPrimary: Int, term: Int) async {
+        if let command = configuration.fenceCommand {
+            _ = await ChildProcess.runLogged(["/bin/sh", "-c", command], logFile: DaemonLog.path(for: configuration))
+            return
+        }
+        guard let local else { return }
+        do {
+            if configuration.fenceMode == .stop {
+                _ = try await ServerHost(connection: local).launchDetached(
+                    ServiceCommands(
+                        configuration: configuration, dataDirectory: configuration.dataDirectory,
+                        fallbackBindir: ServiceCommands.serverBindirExpression
+                    ).stop, logFile: configuration.dataDirectory + "/pgwarden-server.log")
+            } else {
+                let settings = ServerSettings(connection: local)
+                try await settings.set("default_transaction_read_only", to: "on")
+                try await settings.reload()
+                try await local.query(
+                    """
+                    SELECT pg_catalog.pg_terminate_backend(pid) FROM pg_catalog.pg_stat_activity
+                     WHERE backend_type = 'client backend' AND pid <> pg_catalog.pg_backend_pid()
+                    """)
+            }
+            log(OperationMessage(.warning, "fenced this node: node \(newPrimary) is the primary of term \(term)"))
+        } catch {
+            log(OperationMessage(.error, "unable to fence this node: \(error.message)"))
+        }
+    }
+
+    private func rejoin(_ nodeID: Int) async -> MonitorObservation {
+        guard let target = record(forNode: nodeID), let source = try? Conninfo(parsing: target.conninfo) else {
+            return .rejoinFinished(nodeID: nodeID, success: false, detail: "node \(nodeID) is unknown")
+        }
+        let stop = ServiceCommands(
+            configuration: configuration, dataDirectory: configuration.dataDirectory,
+            fallbackBindir: ShellQuoting.quote(configuration.pgBindir.isEmpty ? "/usr/lib/postgresql/15/bin" : configuration.pgBindir)
+        ).stop
+        _ = await ChildProcess.runLogged(["/bin/sh", "-c", stop], logFile: configuration.dataDirectory + "/pgwarden-server.log")
+        local = nil
+        let operation = NodeRejoin(configuration: configuration, source: source, forceRewind: true)
+        do {
+            let prepared = try await operation.prepare(report: log)
+            try await operation.run(prepared, report: log)
+            return .rejoinFinished(nodeID: nodeID, success: true, detail: "rejoined \(target.label)")
+        } catch {
+            return .rejoinFinished(nodeID: nodeID, success: false, detail: error.message)
+        }
+    }
+
+    /// The running primary's metadata: this node's own server when it is the primary (a
+    /// witness is never in recovery but is not the primary), otherwise found among the nodes.
+    private func primaryCatalog() async -> Catalog? {
+        if context.localNode?.type != .witness, let local, (try? await NodeFacts.read(local))?.inRecovery == false {
+            return Catalog(connection: local)
+        }
+        return try? await ClusterConnector.primary(among: context.nodes).1
+    }
+
+    private func record(_ event: MonitorEvent) async {
+        let primary = await primaryCatalog()
+        let primaryRecord = event.primaryNodeID.flatMap { record(forNode: $0) }
+        await EventRecorder(report: log, configuration: configuration).record(
+            event.name, nodeID: configuration.nodeID, successful: event.successful, details: event.details,
+            in: primary, primaryNodeID: primaryRecord?.nodeID, primaryConninfo: primaryRecord?.conninfo,
+            primaryName: primaryRecord?.nodeName)
+    }
+
+    private func setActive(_ nodeID: Int, _ active: Bool) async {
+        guard let primary = await primaryCatalog() else { return }
+        _ = try? await primary.connection.query(
+            "UPDATE repmgr.nodes SET active = $2 WHERE node_id = $1", [String(nodeID), active ? "true" : "false"])
+    }
+
+    private func writeHistory(primaryNodeID: Int) async {
+        guard let local, let primaryRecord = record(forNode: primaryNodeID),
+            let conninfo = try? Conninfo(parsing: primaryRecord.conninfo),
+            let primary = try? await PostgresConnection.connect(conninfo, timeout: .seconds(2))
+        else { return }
+        do {
+            try await MonitoringHistoryWriter.record(
+                standbyID: configuration.nodeID, standby: local, primaryID: primaryNodeID,
+                primary: Catalog(connection: primary))
+        } catch {
+            log(OperationMessage(.warning, "unable to write monitoring history: \(error.message)"))
+        }
+    }
+
+    // MARK: - Housekeeping
+
+    /// Once per monitoring interval: refresh the node list and term, notice pause changes,
+    /// publish this daemon's report and heartbeat, sync a witness, watch the children of a primary.
+    private func housekeeping() async {
+        let interval = Int64(max(configuration.monitorIntervalSeconds, 1)) * 1000
+        guard now.milliseconds(since: lastHeartbeat) >= interval else { return }
+        lastHeartbeat = now
+        if let local, !local.isBroken {
+            let catalog = Catalog(connection: local)
+            if let nodes = try? await catalog.nodes(), !nodes.isEmpty { context.nodes = nodes }
+            if let term = try? await catalog.votingTerm() { context.term = max(context.term, term) }
+            let nowPaused = await DaemonStatusTable.isPaused(nodeID: configuration.nodeID, in: catalog)
+            if nowPaused != paused {
+                paused = nowPaused
+                pending.append(nowPaused ? .pause : .unpause)
+            }
+        }
+        var facts: NodeFacts?
+        if let local { facts = try? await NodeFacts.read(local) }
+        let view = state.report(
+            nodeID: configuration.nodeID, settings: context.settings, inRecovery: facts?.inRecovery,
+            receivedLSN: facts?.position, now: now)
+        mailbox.publish(PeerReport(view: view, writtenAt: Date()))
+        if let primary = await primaryCatalog() {
+            let lastSeen = state.upstreamLastSeen.map {
+                Date(timeIntervalSinceNow: -Double(now.milliseconds(since: $0)) / 1000)
+            }
+            do {
+                try await DaemonStatusTable.ensure(on: primary)
+                try await DaemonStatusTable.report(
+                    nodeID: configuration.nodeID, pid: Int(getpid()), state: state.phase.name,
+                    explanation: explanationText, upstreamLastSeen: lastSeen, starting: false, on: primary)
+            } catch {
+                log(OperationMessage(.warning, "unable to publish the daemon status: \(error.message)"))
+            }
+            if state.role == .witness, let local, now.milliseconds(since: lastWitnessSync) >= Int64(configuration.witnessSyncInterval) * 1000 {
+                lastWitnessSync = now
+                _ = try? await WitnessMetadataSync.sync(from: primary, to: Catalog(connection: local))
+            }
+            if state.role == .primary, facts?.inRecovery == false, configuration.childNodesCheckInterval > 0,
+                now.milliseconds(since: lastChildCheck) >= Int64(configuration.childNodesCheckInterval) * 1000
+            {
+                lastChildCheck = now
+                await checkChildren(on: primary)
+            }
+        }
+    }
+
+    private func checkChildren(on primary: Catalog) async {
+        guard let attached = try? await primary.connection.query(
+            "SELECT application_name FROM pg_catalog.pg_stat_replication WHERE state = 'streaming'")
+        else { return }
+        let names = Set(attached.rows.compactMap { $0.string("application_name") })
+        let mine = context.nodes.filter { $0.upstreamNodeID == configuration.nodeID }
+        let (events, runCommand) = children.observe(
+            children: mine, attachedNames: names, now: Double(now.milliseconds) / 1000)
+        for event in events {
+            await EventRecorder(report: log, configuration: configuration).record(
+                event.name, nodeID: configuration.nodeID, details: event.details, in: primary)
+        }
+        if runCommand, !configuration.childNodesDisconnectCommand.isEmpty {
+            let command = configuration.childNodesDisconnectCommand.replacingOccurrences(
+                of: "%p", with: String(configuration.nodeID))
+            _ = await ChildProcess.runLogged(["/bin/sh", "-c", command], logFile: DaemonLog.path(for: configuration))
+            await EventRecorder(report: log, configuration: configuration).record(
+                "child_nodes_disconnect_command", nodeID: configuration.nodeID,
+                details: "child_nodes_disconnect_command executed", in: primary)
+        }
+    }
+
+    private func reload() {
+        do {
+            let (reloaded, _) = try ConfigurationLoader.load(path: configuration.filePath)
+            configuration = reloaded
+            context.settings = FailoverSettings(configuration: reloaded)
+            log(OperationMessage(.notice, "configuration reloaded"))
+        } catch {
+            log(OperationMessage(.error, "configuration not reloaded: \(error.message)", detail: error.detail))
+        }
+    }
+
+    private func shutdown() async {
+        await record(MonitorEvent("repmgrd_shutdown", details: "pgwarden daemon terminating"))
+        if let primary = await primaryCatalog() {
+            try? await DaemonStatusTable.report(
+                nodeID: configuration.nodeID, pid: nil, state: "stopped", explanation: explanationText,
+                upstreamLastSeen: nil, starting: false, on: primary)
+        }
+        log(OperationMessage(.notice, "pgwarden daemon shut down"))
+    }
+}

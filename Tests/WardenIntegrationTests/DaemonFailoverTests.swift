@@ -1,0 +1,99 @@
+import Foundation
+import Testing
+
+/// The failover daemon on real servers: daemons on the primary, two standbys and a witness;
+/// the primary's postmaster is killed with SIGKILL; one standby is promoted, the other follows.
+@Suite("Daemon failover", .serialized)
+struct DaemonFailoverTests {
+    static let daemonSettings = """
+        failover=automatic
+        reconnect_attempts=2
+        reconnect_interval=1
+        monitor_interval_secs=1
+        monitoring_history=yes
+        """
+
+    /// Primary + 2 standbys + witness, each with a running daemon.
+    static func clusterWithDaemons() async throws -> (PgwardenCluster, [BackgroundProcess]) {
+        let cluster = try PgwardenCluster()
+        do {
+            try await cluster.createPrimary()
+            try await cluster.addStandby(2, upstream: 1)
+            try await cluster.addStandby(3, upstream: 1)
+            let witness = try PostgresServer.startPrimary(in: cluster.sandbox, name: "node4")
+            cluster.adopt(witness, as: 4)
+            try cluster.writeConfig(4, port: witness.port, dataDirectory: witness.dataDirectory)
+            let primaryPort = String(try cluster.server(1).port)
+            _ = try await cluster.pgwarden(
+                node: 4, ["-h", "127.0.0.1", "-p", primaryPort, "-U", "repmgr", "-d", "repmgr", "witness", "register"]
+            ).check()
+            var daemons: [BackgroundProcess] = []
+            for node in 1...4 {
+                let server = node == 4 ? witness : try cluster.server(node)
+                try cluster.writeConfig(
+                    node, port: server.port, dataDirectory: server.dataDirectory,
+                    extra: daemonSettings + "\nrepmgrd_pid_file='\(cluster.sandbox.subpath("daemon\(node).pid"))'")
+                daemons.append(
+                    try BackgroundProcess(
+                        [cluster.binary, "-f", cluster.configPath(node), "daemon", "run"],
+                        asUser: cluster.sandbox.serverUser.name, workingDirectory: cluster.sandbox.path,
+                        outputPath: cluster.sandbox.subpath("daemon\(node).log")))
+            }
+            return (cluster, daemons)
+        } catch {
+            cluster.shutdown()
+            throw error
+        }
+    }
+
+    @Test("kill -9 of the primary: a standby is promoted, the other follows, events and history are recorded")
+    func killPrimary() async throws {
+        let (cluster, daemons) = try await Self.clusterWithDaemons()
+        defer {
+            for daemon in daemons { _ = daemon.terminate() }
+            cluster.shutdown()
+        }
+        do {
+            try await Polling.until("all four daemons to report", timeout: .seconds(30)) {
+                (try? cluster.server(1).psql("SELECT count(*) FROM repmgr.pgwarden_daemon WHERE pid IS NOT NULL"))?
+                    .hasPrefix("4") == true
+            }
+        } catch {
+            let table = (try? cluster.server(1).psql("SELECT node_id, pid, state FROM repmgr.pgwarden_daemon")) ?? "?"
+            Issue.record("daemon output: \(daemons.map { $0.output() }.joined(separator: "\n---\n"))\n\(table)")
+            throw error
+        }
+        try await Polling.until("monitoring history rows", timeout: .seconds(20)) {
+            (try? cluster.server(1).psql("SELECT count(DISTINCT standby_node_id) FROM repmgr.monitoring_history"))?
+                .hasPrefix("2") == true
+        }
+        let status = try await cluster.pgwarden(node: 1, ["daemon", "status"])
+        #expect(status.stdout.contains(" running  "), "\(status)")
+
+        try cluster.server(1).kill9()
+        var promoted = 0
+        try await Polling.until("a standby to be promoted", timeout: .seconds(30)) {
+            for node in [2, 3] where (try? cluster.server(node).psql("SELECT pg_is_in_recovery()"))?.hasPrefix("f") == true {
+                promoted = node
+                return true
+            }
+            return false
+        }
+        let follower = promoted == 2 ? 3 : 2
+        try await Polling.until("node\(follower) to stream from node\(promoted)", timeout: .seconds(30)) {
+            (try? cluster.server(promoted).psql(
+                "SELECT count(*) FROM pg_stat_replication WHERE application_name = 'node\(follower)' AND state = 'streaming'"
+            ))?.hasPrefix("1") == true
+        }
+        let show = try await cluster.pgwarden(node: promoted, ["cluster", "show"])
+        #expect(show.stdout.contains(" \(promoted)  | node\(promoted) | primary | * running |"), "\(show)")
+        #expect(show.stdout.contains(" 1  | node1 | primary | - failed  |"), "\(show)")
+        #expect(show.stdout.contains("| node\(follower) | standby |   running | node\(promoted)    "), "\(show)")
+        try await Polling.until("the failover events", timeout: .seconds(15)) {
+            let events = (try? cluster.server(promoted).psql("SELECT string_agg(event, ',') FROM repmgr.events")) ?? ""
+            return events.contains("repmgrd_failover_promote") && events.contains("repmgrd_failover_follow")
+        }
+        #expect(try cluster.server(promoted).psql("SELECT term FROM repmgr.voting_term").hasPrefix("2"))
+        for daemon in daemons.dropFirst() { #expect(daemon.isRunning, "\(daemon.output())") }
+    }
+}
