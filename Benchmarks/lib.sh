@@ -26,8 +26,11 @@ cleanup() {
 trap cleanup EXIT
 
 build_pgwarden() {
-  (cd "$BENCH_ROOT" && swift build -c release --product pgwarden >/dev/null &&
-    swift build -c release --product pgwarden-write-prober >/dev/null)
+  if ! (cd "$BENCH_ROOT" && swift build -c release --product pgwarden >"$SANDBOX/build.log" 2>&1 &&
+    swift build -c release --product pgwarden-write-prober >>"$SANDBOX/build.log" 2>&1); then
+    grep -E 'error' "$SANDBOX/build.log" >&2 || tail -20 "$SANDBOX/build.log" >&2
+    exit 1
+  fi
   mkdir -p "$SANDBOX/bin"
   cp "$BENCH_ROOT/.build/release/pgwarden" "$BENCH_ROOT/.build/release/pgwarden-write-prober" "$SANDBOX/bin/"
   chmod 755 "$SANDBOX/bin" "$SANDBOX/bin/pgwarden" "$SANDBOX/bin/pgwarden-write-prober"

@@ -23,7 +23,8 @@ private func cluster(
         let id = nodes.count + 1
         nodes.append(
             NodeRecord(
-                nodeID: id, upstreamNodeID: 1, nodeName: "witness", type: .witness, location: locations[id] ?? "default",
+                nodeID: id, upstreamNodeID: 1, nodeName: "witness", type: .witness,
+                location: locations[id] ?? "default",
                 priority: 0, conninfo: "host=witness", replicationUser: "repmgr", configFile: "/etc/repmgr.conf"))
     }
     return nodes
@@ -54,7 +55,8 @@ private struct Daemon {
 
     @discardableResult
     mutating func send(_ observation: MonitorObservation, at time: Int64) -> [MonitorEffect] {
-        (state, effects) = FailoverMonitor.step(state, observation, now: MonitorInstant(milliseconds: time), context: context)
+        (state, effects) = FailoverMonitor.step(
+            state, observation, now: MonitorInstant(milliseconds: time), context: context)
         return effects
     }
 
@@ -115,7 +117,8 @@ private func unreachable(_ id: Int, in nodes: [NodeRecord] = cluster()) -> PeerV
 private let lsn: UInt64 = 0x502_DF90
 
 private func election(
-    _ nodeID: Int = 2, settings: FailoverSettings = settings(), localLSN: UInt64? = lsn, nodes: [NodeRecord] = cluster(),
+    _ nodeID: Int = 2, settings: FailoverSettings = settings(), localLSN: UInt64? = lsn,
+    nodes: [NodeRecord] = cluster(),
     views: [PeerView], pendingVote: VoteRecord? = nil
 ) -> FailoverExplanation {
     CandidateElection.decide(
@@ -138,16 +141,22 @@ struct CandidateElectionTests {
         #expect(node2.nodesSeeingPrimary == [3, 4])
         #expect(
             node2.summary
-                == "this node is the promotion candidate: same LSN and priority as node \"node3\" (ID: 3), lower node ID")
-        #expect(node2.lines.contains("visibility: 3 of 3 nodes sharing the upstream are visible (a majority is 2); 4 nodes registered"))
+                == "this node is the promotion candidate: same LSN and priority as node \"node3\" (ID: 3), lower node ID"
+        )
+        #expect(
+            node2.lines.contains(
+                "visibility: 3 of 3 nodes sharing the upstream are visible (a majority is 2); 4 nodes registered"))
         #expect(
             node2.lines.contains(
                 "primary visibility: node \"node3\" (ID: 3), node \"witness\" (ID: 4) still see the primary "
                     + "(ignored: primary_visibility_consensus is off)"))
         #expect(
             node2.lines.contains(
-                "ranking: 1. node \"node2\" (ID: 2) LSN 0/502DF90 priority 100; 2. node \"node3\" (ID: 3) LSN 0/502DF90 priority 100"))
-        #expect(node2.text.hasPrefix("node \"node2\" (ID: 2) decided at 27.000s: upstream node \"node1\" (ID: 1) is unreachable"))
+                "ranking: 1. node \"node2\" (ID: 2) LSN 0/502DF90 priority 100; 2. node \"node3\" (ID: 3) LSN 0/502DF90 priority 100"
+            ))
+        #expect(
+            node2.text.hasPrefix(
+                "node \"node2\" (ID: 2) decided at 27.000s: upstream node \"node1\" (ID: 1) is unreachable"))
 
         let node3 = election(3, views: [peer(2, lsn: lsn), peer(4, lsn: nil, witness: true)])
         #expect(node3.result == .lost(winner: 2))
@@ -175,7 +184,9 @@ struct CandidateElectionTests {
     func notCandidates() {
         let zero = election(2, settings: settings(priority: 0), views: [peer(3, lsn: lsn - 1)])
         #expect(zero.result == .notCandidate(.priorityZero, expectedWinner: 3))
-        #expect(zero.summary == "this node has priority 0 and is never promoted; waiting for node \"node3\" (ID: 3) to promote")
+        #expect(
+            zero.summary
+                == "this node has priority 0 and is never promoted; waiting for node \"node3\" (ID: 3) to promote")
 
         let manual = election(2, settings: settings(failover: .manual), views: [peer(3, lsn: lsn)])
         #expect(manual.result == .notCandidate(.manualFailover, expectedWinner: 3))
@@ -194,7 +205,9 @@ struct CandidateElectionTests {
 
     @Test("primary_visibility_consensus: a node alone losing its upstream does not promote")
     func visibilityConsensus() {
-        let views = [peer(3, lsn: lsn, seesPrimary: true, lastSeen: 800), peer(4, lsn: nil, lastSeen: 900, witness: true)]
+        let views = [
+            peer(3, lsn: lsn, seesPrimary: true, lastSeen: 800), peer(4, lsn: nil, lastSeen: 900, witness: true),
+        ]
         let alone = election(2, settings: settings(consensus: true), views: views)
         #expect(alone.result == .cancelled(.primaryStillVisible(nodeIDs: [3])))
         #expect(
@@ -212,7 +225,8 @@ struct CandidateElectionTests {
             2, settings: settings(location: "dc2"), nodes: nodes,
             views: [peer(3, lsn: lsn, location: "dc2"), unreachable(4, in: nodes)])
         #expect(split.result == .cancelled(.primaryLocationNotVisible(location: "dc1")))
-        #expect(split.summary.contains("no node in the primary's location \"dc1\" is visible, assuming a network split"))
+        #expect(
+            split.summary.contains("no node in the primary's location \"dc1\" is visible, assuming a network split"))
 
         let witnessSeen = election(
             2, settings: settings(location: "dc2"), nodes: nodes,
@@ -229,12 +243,17 @@ struct CandidateElectionTests {
     @Test("majority: more than half of the nodes sharing the upstream must be visible")
     func majority() {
         let nodes = cluster(standbyUpstreams: [2: 1, 3: 1, 4: 1, 5: 1], witness: false)
-        let minority = election(2, nodes: nodes, views: [peer(3, lsn: lsn), unreachable(4, in: nodes), unreachable(5, in: nodes)])
+        let minority = election(
+            2, nodes: nodes, views: [peer(3, lsn: lsn), unreachable(4, in: nodes), unreachable(5, in: nodes)])
         #expect(minority.result == .cancelled(.noMajority(visible: 2, total: 4)))
-        #expect(minority.summary == "no failover: only 2 of 4 nodes sharing the upstream are visible, which is not a majority")
+        #expect(
+            minority.summary
+                == "no failover: only 2 of 4 nodes sharing the upstream are visible, which is not a majority")
 
         let two = cluster(standbyUpstreams: [2: 1], witness: true)
-        #expect(election(2, nodes: two, views: [unreachable(3, in: two)]).result == .cancelled(.noMajority(visible: 1, total: 2)))
+        #expect(
+            election(2, nodes: two, views: [unreachable(3, in: two)]).result
+                == .cancelled(.noMajority(visible: 1, total: 2)))
         #expect(election(2, nodes: two, views: [peer(3, lsn: nil, witness: true)]).result == .won)
     }
 
@@ -311,7 +330,8 @@ struct FailoverMonitorTests {
         #expect(
             daemon.state.phase
                 == .upstreamLost(
-                    since: MonitorInstant(milliseconds: 10_003), attempts: 1, nextAttempt: MonitorInstant(milliseconds: 11_003)))
+                    since: MonitorInstant(milliseconds: 10_003), attempts: 1,
+                    nextAttempt: MonitorInstant(milliseconds: 11_003)))
         #expect(daemon.wakeUp == 11_003)
         daemon.send(.tick, at: 11_003)
         #expect(daemon.effects.contains(.checkUpstream(nodeID: 1)))
@@ -345,16 +365,25 @@ struct FailoverMonitorTests {
         var daemon = Daemon(2, settings())
         daemon.loseUpstream(at: 10_000)
         daemon.send(
-            .peersPolled(localLSN: LSN(lsn), views: [unreachable(1), peer(3, lsn: lsn), peer(4, lsn: nil, witness: true)]),
+            .peersPolled(
+                localLSN: LSN(lsn), views: [unreachable(1), peer(3, lsn: lsn), peer(4, lsn: nil, witness: true)]),
             at: 11_010)
-        #expect(daemon.effects.contains(.recordVote(VoteRecord(term: 2, candidateID: 2, grantedAt: MonitorInstant(milliseconds: 11_010)))))
-        #expect(daemon.voteRequest == VoteRequest(term: 2, candidateID: 2, failedPrimaryID: 1, receivedLSN: LSN(lsn), priority: 100))
+        #expect(
+            daemon.effects.contains(
+                .recordVote(VoteRecord(term: 2, candidateID: 2, grantedAt: MonitorInstant(milliseconds: 11_010)))))
+        #expect(
+            daemon.voteRequest
+                == VoteRequest(
+                    term: 2, candidateID: 2, failedPrimaryID: 1, primaryTerm: 1, receivedLSN: LSN(lsn), priority: 100))
         guard case .requestingVotes(let candidacy) = daemon.state.phase else {
             Issue.record("expected a candidacy, got \(daemon.state.phase)")
             return
         }
         #expect(candidacy.voters == [2, 3, 4])
-        daemon.send(.voteReplied(VoteReply(term: 2, voterID: 4, granted: true, reason: "granted", knownTerm: 1, knownPrimaryID: 1)), at: 11_020)
+        daemon.send(
+            .voteReplied(
+                VoteReply(term: 2, voterID: 4, granted: true, reason: "granted", knownTerm: 1, knownPrimaryID: 1)),
+            at: 11_020)
         #expect(daemon.effects.contains(.promote(term: 2)))
         daemon.send(.promotionFinished(success: true, detail: ""), at: 11_500)
         #expect(daemon.state.role == .primary)
@@ -366,20 +395,32 @@ struct FailoverMonitorTests {
                 .recordEvent(
                     MonitorEvent(
                         "repmgrd_failover_promote",
-                        details: "node \"node2\" (ID: 2) promoted to primary; old primary \"node1\" (ID: 1) marked as failed",
+                        details:
+                            "node \"node2\" (ID: 2) promoted to primary; old primary \"node1\" (ID: 1) marked as failed",
                         primaryNodeID: 1))))
         #expect(daemon.state.lastDecision?.promotionSucceeded == true)
-        #expect(daemon.state.lastDecision?.lines.contains { $0.hasPrefix("votes for term 2: 2 of 3 granted (2 needed)") } == true)
+        #expect(
+            daemon.state.lastDecision?.lines.contains { $0.hasPrefix("votes for term 2: 2 of 3 granted (2 needed)") }
+                == true)
     }
 
     @Test("refused votes cancel the candidacy; the election runs again after election_rerun_interval")
     func refusedVotes() {
         var daemon = Daemon(2, settings())
         daemon.loseUpstream(at: 10_000)
-        daemon.send(.peersPolled(localLSN: LSN(lsn), views: [peer(3, lsn: lsn), peer(4, lsn: nil, witness: true)]), at: 11_010)
-        daemon.send(.voteReplied(VoteReply(term: 2, voterID: 3, granted: false, reason: "this node still sees the primary", knownTerm: 1, knownPrimaryID: 1)), at: 11_020)
+        daemon.send(
+            .peersPolled(localLSN: LSN(lsn), views: [peer(3, lsn: lsn), peer(4, lsn: nil, witness: true)]), at: 11_010)
+        daemon.send(
+            .voteReplied(
+                VoteReply(
+                    term: 2, voterID: 3, granted: false, reason: "this node still sees the primary", knownTerm: 1,
+                    knownPrimaryID: 1)), at: 11_020)
         #expect(daemon.state.phase.name == "requesting votes")
-        daemon.send(.voteReplied(VoteReply(term: 2, voterID: 4, granted: false, reason: "this node still sees the primary", knownTerm: 1, knownPrimaryID: 1)), at: 11_030)
+        daemon.send(
+            .voteReplied(
+                VoteReply(
+                    term: 2, voterID: 4, granted: false, reason: "this node still sees the primary", knownTerm: 1,
+                    knownPrimaryID: 1)), at: 11_030)
         let reason = ElectionResult.CancelReason.noQuorum(granted: 1, voters: 3)
         #expect(
             daemon.state.phase
@@ -387,11 +428,14 @@ struct FailoverMonitorTests {
                     .electionCancelled(reason), since: MonitorInstant(milliseconds: 11_030),
                     rerunAt: MonitorInstant(milliseconds: 26_030)))
         #expect(daemon.effects.contains(.withdrawCandidacy(term: 2, voters: [3, 4])))
-        #expect(daemon.state.lastDecision?.summary == "no failover: only 1 of 3 voters granted their vote for term 2 (2 needed)")
+        #expect(
+            daemon.state.lastDecision?.summary
+                == "no failover: only 1 of 3 voters granted their vote for term 2 (2 needed)")
         #expect(daemon.state.lastDecision?.refusals.map(\.nodeID) == [3, 4])
         daemon.send(.tick, at: 26_030)
         #expect(daemon.state.phase.name == "electing")
-        daemon.send(.peersPolled(localLSN: LSN(lsn), views: [peer(3, lsn: lsn), peer(4, lsn: nil, witness: true)]), at: 26_040)
+        daemon.send(
+            .peersPolled(localLSN: LSN(lsn), views: [peer(3, lsn: lsn), peer(4, lsn: nil, witness: true)]), at: 26_040)
         #expect(daemon.voteRequest?.term == 3)
     }
 
@@ -399,7 +443,8 @@ struct FailoverMonitorTests {
     func voteTimeout() {
         var daemon = Daemon(2, settings())
         daemon.loseUpstream(at: 10_000)
-        daemon.send(.peersPolled(localLSN: LSN(lsn), views: [peer(3, lsn: lsn), peer(4, lsn: nil, witness: true)]), at: 11_000)
+        daemon.send(
+            .peersPolled(localLSN: LSN(lsn), views: [peer(3, lsn: lsn), peer(4, lsn: nil, witness: true)]), at: 11_000)
         #expect(daemon.wakeUp == 13_000)
         daemon.send(.tick, at: 13_000)
         #expect(daemon.state.phase.name == "degraded")
@@ -409,7 +454,8 @@ struct FailoverMonitorTests {
     func loserFollows() {
         var daemon = Daemon(3, settings())
         daemon.loseUpstream(at: 10_000)
-        daemon.send(.peersPolled(localLSN: LSN(lsn), views: [peer(2, lsn: lsn), peer(4, lsn: nil, witness: true)]), at: 11_010)
+        daemon.send(
+            .peersPolled(localLSN: LSN(lsn), views: [peer(2, lsn: lsn), peer(4, lsn: nil, witness: true)]), at: 11_010)
         #expect(daemon.state.phase == .waitingForNewPrimary(expected: 2, since: MonitorInstant(milliseconds: 11_010)))
         daemon.send(.primaryAnnounced(nodeID: 2, term: 2), at: 11_600)
         #expect(daemon.effects.contains(.follow(nodeID: 2)))
@@ -430,11 +476,14 @@ struct FailoverMonitorTests {
     func noNewPrimary() {
         var daemon = Daemon(3, settings())
         daemon.loseUpstream(at: 10_000)
-        daemon.send(.peersPolled(localLSN: LSN(lsn), views: [peer(2, lsn: lsn), peer(4, lsn: nil, witness: true)]), at: 11_000)
+        daemon.send(
+            .peersPolled(localLSN: LSN(lsn), views: [peer(2, lsn: lsn), peer(4, lsn: nil, witness: true)]), at: 11_000)
         daemon.send(.tick, at: 71_000)
         #expect(
             daemon.state.phase
-                == .degraded(.noNewPrimary, since: MonitorInstant(milliseconds: 71_000), rerunAt: MonitorInstant(milliseconds: 86_000)))
+                == .degraded(
+                    .noNewPrimary, since: MonitorInstant(milliseconds: 71_000),
+                    rerunAt: MonitorInstant(milliseconds: 86_000)))
     }
 
     @Test("a node that sees a newer term while electing follows instead of promoting")
@@ -444,7 +493,10 @@ struct FailoverMonitorTests {
         daemon.send(
             .peersPolled(
                 localLSN: LSN(lsn + 10),
-                views: [peer(2, lsn: nil, inRecovery: false, term: 2, primary: 2, upstream: nil), peer(4, lsn: nil, witness: true, term: 2, primary: 2)]),
+                views: [
+                    peer(2, lsn: nil, inRecovery: false, term: 2, primary: 2, upstream: nil),
+                    peer(4, lsn: nil, witness: true, term: 2, primary: 2),
+                ]),
             at: 11_000)
         #expect(daemon.state.phase == .following(target: 2, term: 2))
         #expect(!daemon.effects.contains { if case .promote = $0 { return true } else { return false } })
@@ -454,7 +506,8 @@ struct FailoverMonitorTests {
     func voting() {
         var voter = Daemon(3, settings(consensus: true))
         voter.send(.upstreamReachable(nodeID: 1), at: 1000)
-        let request = VoteRequest(term: 2, candidateID: 2, failedPrimaryID: 1, receivedLSN: LSN(lsn), priority: 100)
+        let request = VoteRequest(
+            term: 2, candidateID: 2, failedPrimaryID: 1, primaryTerm: 1, receivedLSN: LSN(lsn), priority: 100)
         voter.send(.voteRequested(request, localLSN: LSN(lsn)), at: 1500)
         #expect(voter.voteReply?.granted == false)
         #expect(voter.voteReply?.reason == "this node still sees the primary")
@@ -466,13 +519,17 @@ struct FailoverMonitorTests {
         var witness = Daemon(4, settings())
         witness.send(.voteRequested(request, localLSN: nil), at: 1500)
         #expect(witness.voteReply?.granted == true)
-        #expect(witness.effects.first == .recordVote(VoteRecord(term: 2, candidateID: 2, grantedAt: MonitorInstant(milliseconds: 1500))))
+        #expect(
+            witness.effects.first
+                == .recordVote(VoteRecord(term: 2, candidateID: 2, grantedAt: MonitorInstant(milliseconds: 1500))))
         witness.send(.voteRequested(request, localLSN: nil), at: 1600)
         #expect(witness.voteReply?.granted == true)
-        let other = VoteRequest(term: 2, candidateID: 3, failedPrimaryID: 1, receivedLSN: LSN(lsn + 5), priority: 100)
+        let other = VoteRequest(
+            term: 2, candidateID: 3, failedPrimaryID: 1, primaryTerm: 1, receivedLSN: LSN(lsn + 5), priority: 100)
         witness.send(.voteRequested(other, localLSN: nil), at: 1700)
         #expect(witness.voteReply?.reason == "already voted for node \"node2\" (ID: 2) in term 2")
-        let later = VoteRequest(term: 3, candidateID: 3, failedPrimaryID: 1, receivedLSN: LSN(lsn + 5), priority: 100)
+        let later = VoteRequest(
+            term: 3, candidateID: 3, failedPrimaryID: 1, primaryTerm: 1, receivedLSN: LSN(lsn + 5), priority: 100)
         witness.send(.voteRequested(later, localLSN: nil), at: 1800)
         #expect(witness.voteReply?.reason == "waiting for node \"node2\" (ID: 2), which this node voted for in term 2")
         witness.send(.candidacyWithdrawn(nodeID: 2, term: 2), at: 1900)
@@ -495,7 +552,8 @@ struct FailoverMonitorTests {
     func learnsFromVoteReply() {
         var daemon = Daemon(2, settings())
         daemon.loseUpstream(at: 10_000)
-        daemon.send(.peersPolled(localLSN: LSN(lsn), views: [peer(3, lsn: lsn), peer(4, lsn: nil, witness: true)]), at: 11_000)
+        daemon.send(
+            .peersPolled(localLSN: LSN(lsn), views: [peer(3, lsn: lsn), peer(4, lsn: nil, witness: true)]), at: 11_000)
         daemon.send(
             .voteReplied(VoteReply(term: 2, voterID: 4, granted: false, reason: "", knownTerm: 2, knownPrimaryID: 3)),
             at: 11_010)
@@ -509,7 +567,9 @@ struct FailoverMonitorTests {
         daemon.send(.pause, at: 500)
         daemon.loseUpstream(at: 10_000)
         #expect(daemon.state.phase == .degraded(.paused, since: MonitorInstant(milliseconds: 11_000), rerunAt: nil))
-        #expect(daemon.state.lastDecision?.summary == "no failover: the daemon is paused (\"pgwarden daemon unpause\" resumes it)")
+        #expect(
+            daemon.state.lastDecision?.summary
+                == "no failover: the daemon is paused (\"pgwarden daemon unpause\" resumes it)")
         #expect(!daemon.effects.contains { if case .pollPeers = $0 { return true } else { return false } })
         daemon.send(.unpause, at: 20_000)
         #expect(daemon.state.phase == .electing(failedPrimary: 1, since: MonitorInstant(milliseconds: 20_000)))
@@ -520,7 +580,8 @@ struct FailoverMonitorTests {
         var daemon = Daemon(2, settings(failover: .manual))
         daemon.loseUpstream(at: 10_000)
         #expect(daemon.events == ["standby_disconnect_manual"])
-        #expect(daemon.state.phase == .degraded(.manualFailover, since: MonitorInstant(milliseconds: 11_000), rerunAt: nil))
+        #expect(
+            daemon.state.phase == .degraded(.manualFailover, since: MonitorInstant(milliseconds: 11_000), rerunAt: nil))
         daemon.send(.primaryAnnounced(nodeID: 3, term: 2), at: 12_000)
         #expect(!daemon.effects.contains(.follow(nodeID: 3)))
         daemon.send(.tick, at: 13_000)
@@ -538,7 +599,11 @@ struct FailoverMonitorTests {
         #expect(daemon.state.phase == .following(target: 1, term: 1))
         #expect(daemon.effects.contains(.follow(nodeID: 1)))
         daemon.send(.followFinished(nodeID: 1, success: false, detail: "no route"), at: 7000)
-        #expect(daemon.state.phase == .degraded(.followFailed(target: 1), since: MonitorInstant(milliseconds: 7000), rerunAt: MonitorInstant(milliseconds: 22_000)))
+        #expect(
+            daemon.state.phase
+                == .degraded(
+                    .followFailed(target: 1), since: MonitorInstant(milliseconds: 7000),
+                    rerunAt: MonitorInstant(milliseconds: 22_000)))
     }
 
     @Test("a witness never elects: it waits for the new primary and follows it")
@@ -563,11 +628,17 @@ struct FailoverMonitorTests {
         var fenced = Daemon(1, settings())
         fenced.send(.primaryAnnounced(nodeID: 2, term: 2), at: 5000)
         #expect(fenced.effects.contains(.fenceLocalNode(newPrimary: 2, term: 2)))
-        #expect(fenced.state.phase == .degraded(.superseded(newPrimary: 2, term: 2), since: MonitorInstant(milliseconds: 5000), rerunAt: nil))
+        #expect(
+            fenced.state.phase
+                == .degraded(
+                    .superseded(newPrimary: 2, term: 2), since: MonitorInstant(milliseconds: 5000), rerunAt: nil))
         #expect(fenced.state.reportedTerm == 1)
 
         var rejoining = Daemon(1, settings(autoRejoin: true))
-        rejoining.send(.peersPolled(localLSN: nil, views: [peer(2, lsn: nil, inRecovery: false, term: 2, primary: 2, upstream: nil)]), at: 5000)
+        rejoining.send(
+            .peersPolled(
+                localLSN: nil, views: [peer(2, lsn: nil, inRecovery: false, term: 2, primary: 2, upstream: nil)]),
+            at: 5000)
         #expect(rejoining.effects.contains(.rejoin(nodeID: 2)))
         rejoining.send(.rejoinFinished(nodeID: 2, success: true, detail: ""), at: 8000)
         #expect(rejoining.state.role == .standby)
@@ -576,9 +647,33 @@ struct FailoverMonitorTests {
         var current = Daemon(2, settings(), nodes: cluster())
         current.send(.localNodeRunsAsPrimary, at: 100)
         current.send(
-            .peersPolled(localLSN: nil, views: [peer(3, lsn: lsn, term: 1, primary: 1), peer(4, lsn: nil, witness: true, term: 1)]),
+            .peersPolled(
+                localLSN: nil,
+                views: [peer(3, lsn: lsn, term: 1, primary: 1), peer(4, lsn: nil, witness: true, term: 1)]),
             at: 200)
         #expect(current.state.role == .primary)
+    }
+
+    @Test("after a restart mid-promotion the daemon waits for that promotion instead of running another")
+    func restartDuringPromotion() {
+        let context = MonitorContext(nodeID: 2, settings: settings(), nodes: cluster(), term: 1)
+        let vote = VoteRecord(term: 2, candidateID: 2, grantedAt: MonitorInstant(milliseconds: 4000))
+        var (state, _) = FailoverMonitor.start(context: context, now: MonitorInstant(milliseconds: 5000), vote: vote)
+        for (observation, time) in [
+            (MonitorObservation.upstreamUnreachable(nodeID: 1, detail: ""), Int64(5001)), (.tick, 6001),
+            (.upstreamUnreachable(nodeID: 1, detail: ""), 6002),
+            (.peersPolled(localLSN: LSN(lsn), views: [peer(3, lsn: lsn), peer(4, lsn: nil, witness: true)]), 6010),
+        ] {
+            (state, _) = FailoverMonitor.step(
+                state, observation, now: MonitorInstant(milliseconds: time), context: context)
+        }
+        #expect(state.phase == .waitingForNewPrimary(expected: 2, since: MonitorInstant(milliseconds: 6010)))
+        #expect(state.lastDecision?.result == .notCandidate(.votedFor(candidate: 2, term: 2), expectedWinner: 2))
+        (state, _) = FailoverMonitor.step(
+            state, .promotionFinished(success: true, detail: ""), now: MonitorInstant(milliseconds: 6500),
+            context: context)
+        #expect(state.role == .primary)
+        #expect(state.promotedTerm == 2)
     }
 
     @Test("the primary re-announces itself to nodes still in an older term")
@@ -596,7 +691,8 @@ struct FailoverMonitorTests {
         primary.send(.tick, at: 3000)
         #expect(primary.effects.contains(.checkLocalNode))
         primary.send(.localNodeUnreachable(detail: "connection refused"), at: 3001)
-        #expect(primary.state.phase == .degraded(.localNodeDown, since: MonitorInstant(milliseconds: 3001), rerunAt: nil))
+        #expect(
+            primary.state.phase == .degraded(.localNodeDown, since: MonitorInstant(milliseconds: 3001), rerunAt: nil))
         primary.send(.tick, at: 5000)
         primary.send(.localNodeReachable, at: 5001)
         #expect(primary.state.phase == .monitoring)
@@ -615,7 +711,9 @@ struct FailoverMonitorTests {
         daemon.send(.peersPolled(localLSN: LSN(lsn), views: []), at: 11_000)
         #expect(
             daemon.effects.contains(
-                .runValidationCommand(ValidationFacts(nodeID: 2, nodeName: "node2", visibleNodes: 1, sharedUpstreamNodes: 1, totalNodes: 2))))
+                .runValidationCommand(
+                    ValidationFacts(
+                        nodeID: 2, nodeName: "node2", visibleNodes: 1, sharedUpstreamNodes: 1, totalNodes: 2))))
         daemon.send(.validationFinished(success: false, detail: "exit code 1"), at: 11_200)
         #expect(daemon.state.phase.name == "degraded")
         #expect(daemon.state.lastDecision?.result == .rerun)
@@ -636,7 +734,8 @@ struct FailoverMonitorTests {
     func wakeUps() {
         var daemon = Daemon(2, settings())
         let observations: [MonitorObservation] = [
-            .tick, .upstreamReachable(nodeID: 1), .walReceiverDropped(detail: ""), .upstreamUnreachable(nodeID: 1, detail: ""),
+            .tick, .upstreamReachable(nodeID: 1), .walReceiverDropped(detail: ""),
+            .upstreamUnreachable(nodeID: 1, detail: ""),
             .tick, .upstreamUnreachable(nodeID: 1, detail: ""), .pause, .unpause, .tick,
         ]
         for (offset, observation) in observations.enumerated() {

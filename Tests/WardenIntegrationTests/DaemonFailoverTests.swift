@@ -1,6 +1,10 @@
 import Foundation
 import Testing
 
+#if canImport(Glibc)
+    import Glibc
+#endif
+
 /// The failover daemon on real servers: daemons on the primary, two standbys and a witness;
 /// the primary's postmaster is killed with SIGKILL; one standby is promoted, the other follows.
 @Suite("Daemon failover", .serialized)
@@ -14,12 +18,14 @@ struct DaemonFailoverTests {
         """
 
     /// Primary + 2 standbys + witness, each with a running daemon.
-    static func clusterWithDaemons() async throws -> (PgwardenCluster, [BackgroundProcess]) {
+    static func clusterWithDaemons(node3Upstream: Int = 1, extra: String = "") async throws
+        -> (PgwardenCluster, [BackgroundProcess])
+    {
         let cluster = try PgwardenCluster()
         do {
             try await cluster.createPrimary()
             try await cluster.addStandby(2, upstream: 1)
-            try await cluster.addStandby(3, upstream: 1)
+            try await cluster.addStandby(3, upstream: node3Upstream)
             let witness = try PostgresServer.startPrimary(in: cluster.sandbox, name: "node4")
             cluster.adopt(witness, as: 4)
             try cluster.writeConfig(4, port: witness.port, dataDirectory: witness.dataDirectory)
@@ -32,7 +38,8 @@ struct DaemonFailoverTests {
                 let server = node == 4 ? witness : try cluster.server(node)
                 try cluster.writeConfig(
                     node, port: server.port, dataDirectory: server.dataDirectory,
-                    extra: daemonSettings + "\nrepmgrd_pid_file='\(cluster.sandbox.subpath("daemon\(node).pid"))'")
+                    extra: daemonSettings + "\n" + extra
+                        + "\nrepmgrd_pid_file='\(cluster.sandbox.subpath("daemon\(node).pid"))'")
                 daemons.append(
                     try BackgroundProcess(
                         [cluster.binary, "-f", cluster.configPath(node), "daemon", "run"],
@@ -95,5 +102,84 @@ struct DaemonFailoverTests {
         }
         #expect(try cluster.server(promoted).psql("SELECT term FROM repmgr.voting_term").hasPrefix("2"))
         for daemon in daemons.dropFirst() { #expect(daemon.isRunning, "\(daemon.output())") }
+    }
+
+    /// Waits until every daemon has reported to the primary's status table.
+    static func waitForDaemons(_ cluster: PgwardenCluster, count: Int = 4) async throws {
+        try await Polling.until("\(count) daemons to report", timeout: .seconds(30)) {
+            (try? cluster.server(1).psql("SELECT count(*) FROM repmgr.pgwarden_daemon WHERE pid IS NOT NULL"))?
+                .hasPrefix(String(count)) == true
+        }
+    }
+
+    static func writableStandbys(_ cluster: PgwardenCluster, among nodes: [Int]) -> [Int] {
+        nodes.filter { (try? cluster.server($0).psql("SELECT pg_is_in_recovery()"))?.hasPrefix("f") == true }
+    }
+
+    @Test("paused daemons do not fail over; failover=manual records standby_disconnect_manual instead")
+    func pausedAndManual() async throws {
+        let notifications = "/tmp/pgwarden-notify-\(UUID().uuidString)"
+        defer { try? FileManager.default.removeItem(atPath: notifications) }
+        let (cluster, daemons) = try await Self.clusterWithDaemons(
+            extra: "event_notification_command='echo %n %e >> \(notifications)'")
+        defer {
+            for daemon in daemons { _ = daemon.terminate() }
+            cluster.shutdown()
+        }
+        try await Self.waitForDaemons(cluster)
+        _ = try await cluster.pgwarden(node: 2, ["daemon", "pause"]).check()
+        try await Task.sleep(for: .seconds(3))
+        try cluster.server(1).kill9()
+        try await Task.sleep(for: .seconds(6))
+        #expect(Self.writableStandbys(cluster, among: [2, 3]).isEmpty, "a paused daemon promoted a standby")
+
+        // Bring the primary back, unpause, and switch both standbys to failover=manual.
+        try cluster.server(1).start()
+        _ = try await cluster.pgwarden(node: 1, ["daemon", "unpause"]).check()
+        for node in [2, 3] {
+            let server = try cluster.server(node)
+            try cluster.writeConfig(
+                node, port: server.port, dataDirectory: server.dataDirectory,
+                extra: Self.daemonSettings.replacingOccurrences(of: "failover=automatic", with: "failover=manual")
+                    + "\nevent_notification_command='echo %n %e >> \(notifications)'"
+                    + "\nrepmgrd_pid_file='\(cluster.sandbox.subpath("daemon\(node).pid"))'")
+            daemons[node - 1].send(SIGHUP)
+        }
+        try await Task.sleep(for: .seconds(3))
+        try cluster.server(1).kill9()
+        try await Polling.until("standby_disconnect_manual", timeout: .seconds(20)) {
+            ((try? String(contentsOfFile: notifications, encoding: .utf8)) ?? "").contains("standby_disconnect_manual")
+        }
+        try await Task.sleep(for: .seconds(2))
+        #expect(Self.writableStandbys(cluster, among: [2, 3]).isEmpty, "failover=manual promoted a standby")
+    }
+
+    @Test("a hung primary (every process stopped) is failed over; a cascaded standby keeps its upstream")
+    func hungPrimaryAndCascade() async throws {
+        let (cluster, daemons) = try await Self.clusterWithDaemons(node3Upstream: 2)
+        defer {
+            for daemon in daemons { _ = daemon.terminate() }
+            try? cluster.server(1).resume()
+            cluster.shutdown()
+        }
+        try await Self.waitForDaemons(cluster)
+        let postmaster = try #require(try cluster.server(1).postmasterPID)
+        let processes = [postmaster] + ProcessTable.children(of: postmaster)
+        for pid in processes { kill(pid, SIGSTOP) }
+        defer { for pid in processes { kill(pid, SIGCONT) } }
+        do {
+            try await Polling.until("node2 to be promoted", timeout: .seconds(40)) {
+                Self.writableStandbys(cluster, among: [2]) == [2]
+            }
+        } catch {
+            Issue.record("daemon output:\n\(daemons.map { $0.output() }.joined(separator: "\n---\n"))")
+            throw error
+        }
+        try await Polling.until("node3 to keep streaming from node2", timeout: .seconds(20)) {
+            (try? cluster.server(2).psql(
+                "SELECT count(*) FROM pg_stat_replication WHERE application_name = 'node3' AND state = 'streaming'"
+            ))?.hasPrefix("1") == true
+        }
+        #expect(Self.writableStandbys(cluster, among: [3]).isEmpty)
     }
 }

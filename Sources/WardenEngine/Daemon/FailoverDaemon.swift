@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 /// `pgwarden daemon run`: the driver around ``FailoverMonitor``. It feeds the state machine
 /// observations (timer ticks, upstream and local checks, the upstream connection closing, peer
@@ -26,6 +27,9 @@ public final class FailoverDaemon: @unchecked Sendable {
     private var lastChildCheck: MonitorInstant = MonitorInstant(milliseconds: Int64.min / 2)
     private var children: ChildNodeTracker
     private var explanationText = ""
+    /// Results of checks and polls that run concurrently with the loop, so a slow (hung) server
+    /// never stops this daemon from answering its peers' votes and publishing its report.
+    private let inbox = DaemonInbox()
 
     private init(
         configuration: NodeConfiguration, log: @escaping MessageSink, signals: DaemonSignals, context: MonitorContext,
@@ -98,13 +102,14 @@ public final class FailoverDaemon: @unchecked Sendable {
         while !signals.terminateRequested {
             if signals.takeReloadRequest() { reload() }
             for message in mailbox.receive() { pending.append(await observation(for: message)) }
+            drainInbox()
             if !pending.isEmpty {
                 let observation = pending.removeFirst()
                 await feed(observation)
                 continue
             }
+            await housekeeping()
             if now >= wakeAt {
-                await housekeeping()
                 await feed(.tick)
                 continue
             }
@@ -120,6 +125,32 @@ public final class FailoverDaemon: @unchecked Sendable {
             }
         }
         await shutdown()
+    }
+
+    private func drainInbox() {
+        let items = inbox.takeAll()
+        for item in items {
+            switch item {
+            case .observation(let observation):
+                pending.append(observation)
+            case .upstreamChecked(let observation, let connection):
+                upstreamWatch = connection
+                pending.append(observation)
+            case .localChecked(let observation, let connection):
+                if let connection { local = connection }
+                if case .localNodeUnreachable = observation { local = nil }
+                pending.append(observation)
+            }
+        }
+    }
+
+    /// Runs a slow check in the background; its result arrives through the inbox.
+    private func inBackground(_ work: @escaping @Sendable () async -> InboxItem) {
+        let inbox = self.inbox
+        Task.detached {
+            let item = await work()
+            inbox.append(item)
+        }
     }
 
     private func feed(_ observation: MonitorObservation) async {
@@ -149,11 +180,25 @@ public final class FailoverDaemon: @unchecked Sendable {
             case .wakeUp(let at):
                 wakeAt = at
             case .checkUpstream(let nodeID):
-                pending.append(await checkUpstream(nodeID))
+                let record = record(forNode: nodeID)
+                let checkType = configuration.connectionCheckType
+                let query = configuration.connectionCheckQuery
+                inBackground { await Self.checkUpstream(nodeID, record: record, checkType: checkType, query: query) }
             case .checkLocalNode:
-                pending.append(await checkLocal())
+                let current = local
+                let conninfo = configuration.conninfo
+                inBackground { await Self.checkLocal(current, conninfo: conninfo) }
             case .pollPeers(let ids):
-                pending.append(.peersPolled(localLSN: await localReceivedLSN(), views: await pollPeers(ids)))
+                let localLSN = await localReceivedLSN()
+                let records = ids.compactMap { record(forNode: $0) }
+                let directories = Dictionary(uniqueKeysWithValues: records.map { ($0.nodeID, peerDirectory($0.nodeID)) })
+                let staleAfter = Double(max(configuration.monitorIntervalSeconds, 1)) * 3
+                inBackground {
+                    .observation(
+                        .peersPolled(
+                            localLSN: localLSN,
+                            views: await Self.pollPeers(records, directories: directories, staleAfter: staleAfter)))
+                }
             case .recordVote(let vote):
                 do {
                     try mailbox.saveVote(vote)
@@ -199,33 +244,30 @@ public final class FailoverDaemon: @unchecked Sendable {
 
     private func record(forNode nodeID: Int) -> NodeRecord? { context.node(nodeID) }
 
-    private func checkUpstream(_ nodeID: Int) async -> MonitorObservation {
-        guard let record = record(forNode: nodeID), let conninfo = try? Conninfo(parsing: record.conninfo) else {
-            return .upstreamUnreachable(nodeID: nodeID, detail: "node \(nodeID) is not registered")
+    private static func checkUpstream(
+        _ nodeID: Int, record: NodeRecord?, checkType: NodeConfiguration.ConnectionCheckType, query: String
+    ) async -> InboxItem {
+        guard let record, let conninfo = try? Conninfo(parsing: record.conninfo) else {
+            return .upstreamChecked(.upstreamUnreachable(nodeID: nodeID, detail: "node \(nodeID) is not registered"), nil)
         }
         do {
             let connection = try await PostgresConnection.connect(conninfo)
-            if configuration.connectionCheckType == .query {
-                _ = try await connection.query(configuration.connectionCheckQuery, timeout: .seconds(5))
-            }
-            upstreamWatch = connection
-            return .upstreamReachable(nodeID: nodeID)
+            if checkType == .query { _ = try await connection.query(query, timeout: .seconds(5)) }
+            return .upstreamChecked(.upstreamReachable(nodeID: nodeID), connection)
         } catch {
-            upstreamWatch = nil
-            return .upstreamUnreachable(nodeID: nodeID, detail: error.detail ?? error.message)
+            return .upstreamChecked(.upstreamUnreachable(nodeID: nodeID, detail: error.detail ?? error.message), nil)
         }
     }
 
-    private func checkLocal() async -> MonitorObservation {
-        if let local, !local.isBroken, (try? await local.query("SELECT 1", timeout: .seconds(5))) != nil {
-            return .localNodeReachable
+    private static func checkLocal(_ current: PostgresConnection?, conninfo: String) async -> InboxItem {
+        if let current, !current.isBroken, (try? await current.query("SELECT 1", timeout: .seconds(5))) != nil {
+            return .localChecked(.localNodeReachable, nil)
         }
         do {
-            local = try await PostgresConnection.connect(try Conninfo(parsing: configuration.conninfo))
-            return .localNodeReachable
+            let connection = try await PostgresConnection.connect(try Conninfo(parsing: conninfo))
+            return .localChecked(.localNodeReachable, connection)
         } catch {
-            local = nil
-            return .localNodeUnreachable(detail: error.detail ?? error.message)
+            return .localChecked(.localNodeUnreachable(detail: error.detail ?? error.message), nil)
         }
     }
 
@@ -242,11 +284,10 @@ public final class FailoverDaemon: @unchecked Sendable {
     }
 
     /// Polls every peer at once: its server's recovery state and received LSN, and its daemon's report.
-    private func pollPeers(_ ids: [Int]) async -> [PeerView] {
-        let staleAfter = Double(max(configuration.monitorIntervalSeconds, 1)) * 3
-        let records = ids.compactMap { record(forNode: $0) }
-        let directories = Dictionary(uniqueKeysWithValues: records.map { ($0.nodeID, peerDirectory($0.nodeID)) })
-        return await withTaskGroup(of: PeerView.self) { group in
+    private static func pollPeers(_ records: [NodeRecord], directories: [Int: String], staleAfter: Double) async
+        -> [PeerView]
+    {
+        await withTaskGroup(of: PeerView.self) { group in
             for record in records {
                 let directory = directories[record.nodeID] ?? ""
                 group.addTask {
@@ -282,12 +323,18 @@ public final class FailoverDaemon: @unchecked Sendable {
         }
     }
 
+    /// Delivers a message to each node's daemon in the background.
     private func send(_ message: DaemonMessage, to nodeIDs: [Int]) async {
+        let targets = nodeIDs.compactMap { id in record(forNode: id).map { ($0, peerDirectory(id)) } }
+        let log = self.log
+        Task.detached { await Self.deliver(message, to: targets, log: log) }
+    }
+
+    private static func deliver(_ message: DaemonMessage, to targets: [(NodeRecord, String)], log: @escaping MessageSink)
+        async
+    {
         await withTaskGroup(of: Void.self) { group in
-            for nodeID in nodeIDs {
-                guard let record = record(forNode: nodeID) else { continue }
-                let directory = peerDirectory(nodeID)
-                let log = self.log
+            for (record, directory) in targets {
                 group.addTask {
                     do throws(WardenError) {
                         let connection = try await PostgresConnection.connect(
@@ -549,5 +596,26 @@ public final class FailoverDaemon: @unchecked Sendable {
                 upstreamLastSeen: nil, starting: false, on: primary)
         }
         log(OperationMessage(.notice, "pgwarden daemon shut down"))
+    }
+}
+
+/// A finished background check, with the connection it opened.
+private enum InboxItem: Sendable {
+    case observation(MonitorObservation)
+    case upstreamChecked(MonitorObservation, PostgresConnection?)
+    case localChecked(MonitorObservation, PostgresConnection?)
+}
+
+/// Where background checks leave their results for the daemon's loop.
+private final class DaemonInbox: Sendable {
+    private let items = Mutex<[InboxItem]>([])
+
+    func append(_ item: InboxItem) { items.withLock { $0.append(item) } }
+
+    func takeAll() -> [InboxItem] {
+        items.withLock { items in
+            defer { items.removeAll() }
+            return items
+        }
     }
 }

@@ -32,9 +32,4 @@ public struct Candidacy: Sendable, Equatable, Codable {
 
     /// Whether so many refused that the quorum can no longer be reached.
     public var cannotWin: Bool { voters.count - refused.count < quorum }
-
-    /// Voters that have not answered yet.
-    public var pending: [Int] {
-        voters.filter { !granted.contains($0) && !refused.contains($0) }
-    }
 }

@@ -3,7 +3,8 @@
 ///
 /// 1. a witness, a `failover=manual` node and a paused daemon never start one;
 /// 2. a peer already running as primary of a newer term is followed instead;
-/// 3. a node that voted for another candidate waits for it;
+/// 3. a node that voted for a candidate waits for it (for itself: a promotion asked for before
+///    its daemon restarted may still be under way);
 /// 4. a node whose received LSN is unknown, or with `priority=0`, is not a candidate;
 /// 5. location: at least one visible node (itself included) must be in the failed primary's
 ///    location, otherwise a network split is assumed;
@@ -43,9 +44,11 @@ public enum CandidateElection {
 
         var explanation = FailoverExplanation(
             nodeID: input.nodeID, nodeLabel: facts[0].label, decidedAt: input.decidedAt,
-            failedPrimaryID: input.failedPrimaryID, failedPrimaryLabel: primary?.label ?? "node \(input.failedPrimaryID)",
+            failedPrimaryID: input.failedPrimaryID,
+            failedPrimaryLabel: primary?.label ?? "node \(input.failedPrimaryID)",
             primaryLocation: primaryLocation, term: input.term, nodes: facts, visibleNodes: visible,
-            sharedUpstreamNodes: facts.count, totalNodes: input.nodes.count, primaryLocationVisible: locationVisible,
+            sharedUpstreamNodes: facts.count, totalNodes: input.nodes.count,
+            labels: records.mapValues(\.label), primaryLocationVisible: locationVisible,
             nodesSeeingPrimary: seeingPrimary, visibilityWindow: window,
             consensusRequired: input.settings.primaryVisibilityConsensus, ranking: ranking, result: .won)
         explanation.result = result(
@@ -82,8 +85,9 @@ public enum CandidateElection {
         if input.settings.failover == .manual { return .notCandidate(.manualFailover, expectedWinner: best) }
         if input.isPaused { return .cancelled(.paused) }
         if let newPrimary { return .cancelled(.newPrimaryFound(nodeID: newPrimary.nodeID, term: newPrimary.term)) }
-        if let vote = input.pendingVote, vote.candidateID != input.nodeID {
-            return .notCandidate(.votedFor(candidate: vote.candidateID, term: vote.term), expectedWinner: vote.candidateID)
+        if let vote = input.pendingVote {
+            return .notCandidate(
+                .votedFor(candidate: vote.candidateID, term: vote.term), expectedWinner: vote.candidateID)
         }
         if input.localLSN == nil { return .notCandidate(.localStateUnknown, expectedWinner: best) }
         if input.settings.priority <= 0 { return .notCandidate(.priorityZero, expectedWinner: best) }
@@ -98,16 +102,17 @@ public enum CandidateElection {
 
     /// The nodes sharing the failed upstream, other than `node`: active standbys and witnesses
     /// whose record names `failedPrimary` as upstream, and registered nodes whose daemon reports
-    /// it as its upstream (their record may not have been updated after a follow).
+    /// it as its upstream while running as a standby or witness (their record may be stale: not
+    /// yet updated after a follow or a rejoin).
     static func siblingRecords(
         of failedPrimary: Int, excluding node: Int, in nodes: [NodeRecord], views: [PeerView]
     ) -> [NodeRecord] {
         nodes.filter { record in
-            guard record.nodeID != node, record.nodeID != failedPrimary, record.type == .standby || record.type == .witness
-            else { return false }
-            if record.active && record.upstreamNodeID == failedPrimary { return true }
+            guard record.nodeID != node, record.nodeID != failedPrimary, record.type != .bdr else { return false }
+            if record.active && record.upstreamNodeID == failedPrimary && record.type != .primary { return true }
             return views.contains {
                 $0.nodeID == record.nodeID && $0.reachable && $0.daemonRunning && $0.upstreamNodeID == failedPrimary
+                    && ($0.isWitness || $0.inRecovery == true)
             }
         }.sorted { $0.nodeID < $1.nodeID }
     }
@@ -168,7 +173,8 @@ public enum CandidateElection {
         return FailoverExplanation.NodeFact(
             nodeID: record.nodeID, label: record.label, isLocal: false, isWitness: isWitness, visible: view.reachable,
             daemonRunning: view.reachable && view.daemonRunning, seesPrimary: seesPrimary,
-            lastSawPrimaryAgo: view.daemonRunning && view.upstreamNodeID == failedPrimary ? view.upstreamLastSeenAgo : nil,
+            lastSawPrimaryAgo: view.daemonRunning && view.upstreamNodeID == failedPrimary
+                ? view.upstreamLastSeenAgo : nil,
             receivedLSN: view.reachable ? view.receivedLSN : nil, priority: view.priority, location: view.location,
             isCandidate: note.isEmpty, note: note)
     }

@@ -20,7 +20,7 @@ public struct ElectionInput: Sendable, Equatable {
     public var knownTerm: Int
     /// The daemon is paused.
     public var isPaused: Bool
-    /// A vote this node gave another candidate and still waits on.
+    /// A vote this node gave and still waits on (for another candidate, or for itself before a restart).
     public var pendingVote: VoteRecord?
     /// When the decision is taken.
     public var decidedAt: MonitorInstant

@@ -22,7 +22,8 @@ public enum ElectionResult: Sendable, Equatable, Codable {
         case witness
         /// The local server's received LSN could not be read.
         case localStateUnknown
-        /// This node already voted for `candidate` in `term` and waits for it.
+        /// This node already voted for `candidate` in `term` and waits for it (for itself: a
+        /// promotion asked for before the daemon restarted may still be under way).
         case votedFor(candidate: Int, term: Int)
     }
 

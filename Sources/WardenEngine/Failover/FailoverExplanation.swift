@@ -93,6 +93,8 @@ public struct FailoverExplanation: Sendable, Equatable, Codable {
     public var sharedUpstreamNodes: Int
     /// All registered nodes (`%t`).
     public var totalNodes: Int
+    /// The label of every registered node, for the plain-words text.
+    public var labels: [Int: String]
     /// A node of the primary's location was visible.
     public var primaryLocationVisible: Bool
     /// Nodes that still saw the primary within the visibility window.
@@ -120,7 +122,8 @@ public struct FailoverExplanation: Sendable, Equatable, Codable {
     public init(
         nodeID: Int, nodeLabel: String, decidedAt: MonitorInstant, failedPrimaryID: Int, failedPrimaryLabel: String,
         primaryLocation: String, term: Int, nodes: [NodeFact], visibleNodes: Int, sharedUpstreamNodes: Int,
-        totalNodes: Int, primaryLocationVisible: Bool, nodesSeeingPrimary: [Int], visibilityWindow: Int64,
+        totalNodes: Int, labels: [Int: String], primaryLocationVisible: Bool, nodesSeeingPrimary: [Int],
+        visibilityWindow: Int64,
         consensusRequired: Bool, ranking: [Int], result: ElectionResult
     ) {
         self.nodeID = nodeID
@@ -134,6 +137,7 @@ public struct FailoverExplanation: Sendable, Equatable, Codable {
         self.visibleNodes = visibleNodes
         self.sharedUpstreamNodes = sharedUpstreamNodes
         self.totalNodes = totalNodes
+        self.labels = labels
         self.primaryLocationVisible = primaryLocationVisible
         self.nodesSeeingPrimary = nodesSeeingPrimary
         self.visibilityWindow = visibilityWindow
@@ -164,7 +168,8 @@ public struct FailoverExplanation: Sendable, Equatable, Codable {
             }
             return "\(label(winner)) is the promotion candidate; this node will follow it"
         case .notCandidate(let reason, let expected):
-            let waiting = expected.map { "; waiting for \(label($0)) to promote" } ?? "; no visible node can be promoted"
+            let waiting =
+                expected.map { "; waiting for \(label($0)) to promote" } ?? "; no visible node can be promoted"
             switch reason {
             case .manualFailover:
                 return "this node does not fail over by itself: failover=manual (an operator has to run "
@@ -174,6 +179,10 @@ public struct FailoverExplanation: Sendable, Equatable, Codable {
             case .localStateUnknown:
                 return "the local server's received LSN could not be read, so this node is not a candidate" + waiting
             case .votedFor(let candidate, let votedTerm):
+                if candidate == nodeID {
+                    return "this node was the candidate of term \(votedTerm) before its daemon restarted and waits "
+                        + "for that promotion to finish"
+                }
                 return "this node voted for \(label(candidate)) in term \(votedTerm) and waits for it to promote"
             }
         case .cancelled(let reason):
@@ -263,7 +272,7 @@ public struct FailoverExplanation: Sendable, Equatable, Codable {
 
     private func label(_ node: Int) -> String {
         if node == failedPrimaryID { return failedPrimaryLabel }
-        return nodes.first { $0.nodeID == node }?.label ?? "node \(node)"
+        return labels[node] ?? "node \(node)"
     }
 
     private func labels(_ nodes: [Int]) -> String {

@@ -6,8 +6,9 @@
 /// ## How a driver uses it
 ///
 /// 1. Read the local configuration, the node records and `repmgr.voting_term`; build a
-///    ``MonitorContext``. Load the persisted ``VoteRecord`` and pause flag, if any, ask the local
-///    server whether it is in recovery, and call ``start(context:now:runsAsPrimary:vote:paused:)``.
+///    ``MonitorContext``. Load the persisted ``VoteRecord`` and pause flag, ask the local server
+///    whether it is in recovery and whom it replicates from, and call
+///    ``start(context:now:runsAsPrimary:upstreamNodeID:vote:paused:)``.
 /// 2. Perform the returned effects in order. Effects with a result (checks, polls, votes,
 ///    validation, promotion, follow, rejoin) are answered later with the matching
 ///    ``MonitorObservation``; ``MonitorEffect/recordVote(_:)`` must be durable before the next
@@ -42,13 +43,14 @@
 /// it grows by more only when elections fail before a promotion.
 public enum FailoverMonitor {
     /// The first state of a daemon that starts now, with its first effects (`repmgrd_start`, the
-    /// first check). The role comes from the local node record unless `runsAsPrimary` says what
-    /// the local server actually runs as (`pg_is_in_recovery()`; a node promoted while its daemon
-    /// was down). `vote` is the last vote this node recorded before a restart; `paused` the
-    /// persisted pause flag.
+    /// first check). The role and upstream come from the local node record unless the driver
+    /// tells what the local server actually runs as: `runsAsPrimary` (`pg_is_in_recovery()` is
+    /// false) and `upstreamNodeID` (whom `pg_stat_wal_receiver` streams from) — a node promoted
+    /// or re-attached while its daemon was down. `vote` is the last vote recorded before a
+    /// restart; `paused` the persisted pause flag.
     public static func start(
-        context: MonitorContext, now: MonitorInstant, runsAsPrimary: Bool? = nil, vote: VoteRecord? = nil,
-        paused: Bool = false
+        context: MonitorContext, now: MonitorInstant, runsAsPrimary: Bool? = nil, upstreamNodeID: Int? = nil,
+        vote: VoteRecord? = nil, paused: Bool = false
     ) -> (MonitorState, [MonitorEffect]) {
         let record = context.localNode
         let registeredPrimary = context.registeredPrimary?.nodeID
@@ -59,12 +61,12 @@ public enum FailoverMonitor {
         default: role = .standby
         }
         let primary = role == .primary ? context.nodeID : registeredPrimary == context.nodeID ? nil : registeredPrimary
+        let upstream = role == .primary ? nil : upstreamNodeID ?? record?.upstreamNodeID ?? primary
         var restoredVote = vote
         restoredVote?.grantedAt = now
         let state = MonitorState(
-            phase: .monitoring, role: role, upstreamNodeID: role == .primary ? nil : record?.upstreamNodeID ?? primary,
-            primaryNodeID: primary, term: context.term, promotedTerm: role == .primary ? context.term : nil,
-            vote: restoredVote, isPaused: paused, nextCheck: now)
+            phase: .monitoring, role: role, upstreamNodeID: upstream, primaryNodeID: primary, term: context.term,
+            promotedTerm: role == .primary ? context.term : nil, vote: restoredVote, isPaused: paused, nextCheck: now)
         var transition = MonitorTransition(state: state, context: context, now: now)
         transition.started()
         return transition.finish()

@@ -2,7 +2,7 @@
 /// this node is, its settings, the cluster's node records (`repmgr.nodes` as last read) and the
 /// voting term read from `repmgr.voting_term`. The driver refreshes the records whenever it
 /// re-reads the metadata; the monitor never writes them itself. The term only seeds
-/// ``FailoverMonitor/start(context:now:runsAsPrimary:vote:paused:)``: afterwards the monitor learns newer terms
+/// ``FailoverMonitor/start(context:now:runsAsPrimary:upstreamNodeID:vote:paused:)``: afterwards the monitor learns newer terms
 /// from announcements, polls and votes, which always name the primary of the term too.
 public struct MonitorContext: Sendable, Equatable {
     /// This node's `node_id`.

@@ -11,7 +11,8 @@ public enum MonitorEffect: Sendable, Equatable {
     /// ``MonitorObservation/localNodeUnreachable(detail:)``.
     case checkLocalNode
     /// Ask these nodes (their servers and daemons, in parallel, one `connect_timeout` in total)
-    /// what they see; answer with ``MonitorObservation/peersPolled(localLSN:views:)``.
+    /// what they see; answer with ``MonitorObservation/peersPolled(localLSN:views:)``, answers to
+    /// several polls in the order they were asked for.
     case pollPeers(nodeIDs: [Int])
     /// Store this vote durably before sending anything else.
     case recordVote(VoteRecord)

@@ -28,8 +28,10 @@ public struct MonitorInstant: Sendable, Hashable, Comparable, Codable, CustomStr
         let sign = milliseconds < 0 ? "-" : ""
         let magnitude = milliseconds.magnitude
         let fraction = String(magnitude % 1000)
-        return sign + String(magnitude / 1000) + "." + String(repeating: "0", count: 3 - fraction.count) + fraction + "s"
+        return sign + String(magnitude / 1000) + "." + String(repeating: "0", count: 3 - fraction.count) + fraction
+            + "s"
     }
 
+    /// Earlier instants come first.
     public static func < (lhs: MonitorInstant, rhs: MonitorInstant) -> Bool { lhs.milliseconds < rhs.milliseconds }
 }

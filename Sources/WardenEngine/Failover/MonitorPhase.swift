@@ -42,4 +42,10 @@ public enum MonitorPhase: Sendable, Equatable, Codable {
         case .degraded: "degraded"
         }
     }
+
+    /// Whether this is degraded monitoring.
+    public var isDegraded: Bool {
+        if case .degraded = self { return true }
+        return false
+    }
 }

@@ -27,8 +27,10 @@ public struct MonitorState: Sendable, Equatable, Codable {
     public var nextCheck: MonitorInstant
     /// When the check still unanswered was asked for.
     public var checkRequestedAt: MonitorInstant?
-    /// When the peer poll still unanswered was asked for.
+    /// When the latest peer poll still unanswered was asked for.
     public var pollRequestedAt: MonitorInstant?
+    /// Peer polls asked for and not answered yet (answers come in the order asked).
+    public var pollsPending = 0
     /// The latest failover decision, with its explanation.
     public var lastDecision: FailoverExplanation?
 
@@ -76,6 +78,6 @@ public struct MonitorState: Sendable, Equatable, Codable {
             receivedLSN: receivedLSN, priority: settings.priority, location: settings.location,
             failover: settings.failover, upstreamNodeID: upstreamNodeID, seesUpstream: seesUpstream,
             upstreamLastSeenAgo: upstreamLastSeen.map { now.milliseconds(since: $0) }, term: reportedTerm,
-            primaryNodeID: reportedPrimary(nodeID: nodeID), isPaused: isPaused)
+            primaryNodeID: reportedPrimary(nodeID: nodeID), isPaused: isPaused, isDegraded: phase.isDegraded)
     }
 }

@@ -72,6 +72,7 @@ struct MonitorTransition {
         }
         if let asked = state.pollRequestedAt, now.milliseconds(since: asked) >= requestGuard {
             state.pollRequestedAt = nil
+            state.pollsPending = 0
         }
     }
 
@@ -81,8 +82,8 @@ struct MonitorTransition {
             if now >= nextAttempt, let upstream = state.upstreamNodeID { requestUpstreamCheck(upstream) }
         case .localNodeLost(_, _, let nextAttempt):
             if now >= nextAttempt { requestLocalCheck() }
-        case .electing(let failedPrimary, _):
-            if state.pollRequestedAt == nil { runElection(failedPrimary: failedPrimary, localLSN: nil, views: []) }
+        case .electing:
+            if state.pollRequestedAt == nil { requestPoll(force: true) }
         case .requestingVotes(let candidacy):
             if now >= candidacy.deadline {
                 let reason = ElectionResult.CancelReason.noQuorum(
@@ -208,14 +209,22 @@ struct MonitorTransition {
         state.checkRequestedAt = nil
         effects.append(.log(.warning, "unable to connect to local node" + (detail.isEmpty ? "" : ": " + detail)))
         if state.role == .primary {
-            effects.append(.recordEvent(MonitorEvent("repmgrd_local_disconnect", details: "unable to connect to local node")))
+            effects.append(
+                .recordEvent(MonitorEvent("repmgrd_local_disconnect", details: "unable to connect to local node")))
         }
         countFailedAttempt(since: now, attempts: 0, local: true)
     }
 
     private mutating func localNodeRunsAsPrimary() {
         guard state.role == .standby else { return }
-        if case .promoting = state.phase { return }
+        switch state.phase {
+        case .promoting:
+            return
+        case .requestingVotes(let candidacy), .validating(let candidacy):
+            abandon(candidacy, result: .cancelled(.newPrimaryFound(nodeID: selfID, term: state.term)))
+        default:
+            break
+        }
         let ownVote = state.vote?.candidateID == selfID ? state.vote?.term ?? 0 : 0
         let term = max(context.term, ownVote, state.term)
         let announce = term > state.term
@@ -232,8 +241,31 @@ struct MonitorTransition {
         state.nextCheck = now
     }
 
+    /// The local server was attached to `node` by an earlier follow (asked for before a newer
+    /// one, or before the daemon restarted): that is its upstream now.
+    private mutating func localNodeFollows(_ node: Int) {
+        guard state.role != .primary, node != selfID, node != state.upstreamNodeID else { return }
+        effects.append(.log(.notice, "the local server now replicates from \(label(node))"))
+        state.upstreamNodeID = node
+        state.upstreamLastSeen = nil
+        switch state.phase {
+        case .following, .rejoining, .promoting:
+            return
+        case .requestingVotes(let candidacy), .validating(let candidacy):
+            abandon(candidacy, result: .cancelled(.primaryReappeared))
+        default:
+            break
+        }
+        resumeMonitoring()
+        state.nextCheck = now
+    }
+
     private mutating func peersPolled(localLSN: LSN?, views: [PeerView]) {
-        state.pollRequestedAt = nil
+        // An answer to an older poll, or one so late that it was given up on (the daemon hung),
+        // still tells of newer primaries; an election waits for the answer to its own poll.
+        let latest = state.pollsPending == 1
+        state.pollsPending = max(state.pollsPending - 1, 0)
+        if state.pollsPending == 0 { state.pollRequestedAt = nil }
         if let claim = newestClaim(in: views) {
             if state.role == .primary {
                 if claim.term > (state.promotedTerm ?? state.term) {
@@ -246,7 +278,7 @@ struct MonitorTransition {
         }
         switch state.phase {
         case .electing(let failedPrimary, _):
-            runElection(failedPrimary: failedPrimary, localLSN: localLSN, views: views)
+            if latest { runElection(failedPrimary: failedPrimary, localLSN: localLSN, views: views) }
         case .monitoring where state.role == .primary:
             let term = state.promotedTerm ?? state.term
             let stragglers = self.stragglers(in: views, term: term)
@@ -257,14 +289,28 @@ struct MonitorTransition {
     }
 
     /// Nodes this primary announces itself to again: daemons that do not know its term, a
-    /// witness watching another node, nodes attached to another server running as primary.
+    /// witness watching another node, standbys attached to another server running as primary or
+    /// cascading from a node in degraded monitoring (a stranded branch).
     private func stragglers(in views: [PeerView], term: Int) -> [Int] {
-        let otherPrimaries = views.filter { $0.reachable && !$0.isWitness && $0.inRecovery == false }.map(\.nodeID)
+        let byNode = Dictionary(views.map { ($0.nodeID, $0) }, uniquingKeysWith: { first, _ in first })
+        func stranded(_ view: PeerView) -> Bool {
+            var current = view
+            for _ in views.indices {
+                guard let upstream = current.upstreamNodeID, upstream != selfID, let next = byNode[upstream],
+                    next.reachable
+                else { return false }
+                if !next.isWitness && next.inRecovery == false { return true }
+                guard next.daemonRunning else { return false }
+                if next.isDegraded { return true }
+                current = next
+            }
+            return false
+        }
         return views.filter { view in
             guard view.reachable, view.daemonRunning, view.nodeID != selfID else { return false }
             if view.term < term { return true }
             if view.isWitness { return view.upstreamNodeID != selfID }
-            return view.upstreamNodeID.map { otherPrimaries.contains($0) } ?? false
+            return stranded(view)
         }.map(\.nodeID)
     }
 
@@ -281,6 +327,7 @@ struct MonitorTransition {
         if var vote = state.vote, vote.candidateID == node, vote.term == term, !vote.released {
             vote.released = true
             state.vote = vote
+            effects.append(.recordVote(vote))
         }
         if case .waitingForNewPrimary(let expected, _) = state.phase, expected == node {
             effects.append(.log(.notice, "\(label(node)) gave up its candidacy for term \(term)"))
@@ -301,7 +348,11 @@ struct MonitorTransition {
     }
 
     private mutating func promotionFinished(_ success: Bool, detail: String) {
-        guard case .promoting(let candidacy) = state.phase else { return }
+        guard case .promoting(let candidacy) = state.phase else {
+            // A promotion asked for before the daemon restarted has worked after all.
+            if success { localNodeRunsAsPrimary() }
+            return
+        }
         updateDecision { $0.promotionSucceeded = success }
         guard success else {
             effects.append(.log(.error, "promotion failed: \(detail)"))
@@ -332,7 +383,11 @@ struct MonitorTransition {
     }
 
     private mutating func followFinished(_ node: Int, _ success: Bool, detail: String) {
-        guard case .following(let target, let term) = state.phase, target == node else { return }
+        guard case .following(let target, let term) = state.phase, target == node else {
+            // A follow asked for before the daemon restarted has worked after all.
+            if success { localNodeFollows(node) }
+            return
+        }
         guard success else {
             effects.append(.log(.error, "unable to follow \(label(target)): \(detail)"))
             effects.append(
@@ -524,8 +579,8 @@ struct MonitorTransition {
             let others = voters.filter { $0 != selfID }
             if !others.isEmpty {
                 let request = VoteRequest(
-                    term: term, candidateID: selfID, failedPrimaryID: failedPrimary, receivedLSN: localLSN ?? .zero,
-                    priority: settings.priority)
+                    term: term, candidateID: selfID, failedPrimaryID: failedPrimary, primaryTerm: state.term,
+                    receivedLSN: localLSN ?? .zero, priority: settings.priority)
                 effects.append(.requestVotes(request, voters: others))
             }
             decideOnVotes(candidacy)
@@ -558,6 +613,7 @@ struct MonitorTransition {
             adopt(primary, term: reply.knownTerm)
         }
         guard case .requestingVotes(var candidacy) = state.phase, reply.term == candidacy.term,
+            now < candidacy.deadline,
             candidacy.voters.contains(reply.voterID), !candidacy.granted.contains(reply.voterID),
             !candidacy.refused.contains(reply.voterID)
         else { return }
@@ -565,7 +621,9 @@ struct MonitorTransition {
             candidacy.granted.append(reply.voterID)
         } else {
             candidacy.refused.append(reply.voterID)
-            updateDecision { $0.refusals.append(FailoverExplanation.Refusal(nodeID: reply.voterID, reason: reply.reason)) }
+            updateDecision {
+                $0.refusals.append(FailoverExplanation.Refusal(nodeID: reply.voterID, reason: reply.reason))
+            }
         }
         updateDecision { $0.votesGranted = candidacy.granted }
         decideOnVotes(candidacy)
@@ -584,7 +642,8 @@ struct MonitorTransition {
                 .runValidationCommand(
                     ValidationFacts(
                         nodeID: selfID, nodeName: context.localNode?.nodeName ?? "node\(selfID)",
-                        visibleNodes: decision?.visibleNodes ?? 1, sharedUpstreamNodes: decision?.sharedUpstreamNodes ?? 1,
+                        visibleNodes: decision?.visibleNodes ?? 1,
+                        sharedUpstreamNodes: decision?.sharedUpstreamNodes ?? 1,
                         totalNodes: context.nodes.count)))
         } else if candidacy.cannotWin {
             let reason = ElectionResult.CancelReason.noQuorum(
@@ -609,6 +668,7 @@ struct MonitorTransition {
         if var vote = state.vote, vote.candidateID == selfID, vote.term == candidacy.term {
             vote.released = true
             state.vote = vote
+            effects.append(.recordVote(vote))
         }
         updateDecision { $0.result = result }
         recordLatestDecision()
@@ -618,6 +678,13 @@ struct MonitorTransition {
 
     private mutating func answerVote(_ request: VoteRequest, localLSN: LSN?) {
         guard request.candidateID != selfID else { return }
+        if state.role == .primary {
+            if request.primaryTerm > (state.promotedTerm ?? state.term) {
+                stepDown(newPrimary: request.failedPrimaryID, term: request.primaryTerm)
+            }
+        } else if request.primaryTerm > state.term {
+            adopt(request.failedPrimaryID, term: request.primaryTerm)
+        }
         let refusal = voteRefusal(request, localLSN: localLSN)
         if refusal == nil, state.vote?.term != request.term || state.vote?.candidateID != request.candidateID {
             let vote = VoteRecord(term: request.term, candidateID: request.candidateID, grantedAt: now)
@@ -687,11 +754,18 @@ struct MonitorTransition {
         }
     }
 
-    /// A vote for another candidate that is still waited on (`primary_notification_timeout`).
+    /// A vote still waited on (`primary_notification_timeout`): one for another candidate, or
+    /// this node's own from before a restart, whose promotion may still be under way.
     private func pendingVote() -> VoteRecord? {
-        guard let vote = state.vote, vote.candidateID != selfID, !vote.released,
+        guard let vote = state.vote, !vote.released,
             now.milliseconds(since: vote.grantedAt) < settings.primaryNotificationTimeout
         else { return nil }
+        if vote.candidateID == selfID {
+            switch state.phase {
+            case .requestingVotes, .validating, .promoting: return nil
+            default: break
+            }
+        }
         return vote
     }
 
@@ -822,6 +896,7 @@ struct MonitorTransition {
         guard force || state.pollRequestedAt == nil else { return }
         let others = context.otherNodeIDs
         state.pollRequestedAt = now
+        state.pollsPending += 1
         effects.append(.pollPeers(nodeIDs: others))
     }
 
@@ -871,6 +946,7 @@ struct MonitorTransition {
             nodeID: selfID, nodeLabel: label(selfID), decidedAt: now, failedPrimaryID: failed,
             failedPrimaryLabel: label(failed), primaryLocation: context.node(failed)?.location ?? "default",
             term: state.term + 1, nodes: [], visibleNodes: 1, sharedUpstreamNodes: 1, totalNodes: context.nodes.count,
+            labels: Dictionary(context.nodes.map { ($0.nodeID, $0.label) }, uniquingKeysWith: { first, _ in first }),
             primaryLocationVisible: false, nodesSeeingPrimary: [], visibilityWindow: settings.primaryVisibilityWindow,
             consensusRequired: settings.primaryVisibilityConsensus, ranking: [], result: result)
     }

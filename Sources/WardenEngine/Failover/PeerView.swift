@@ -35,12 +35,15 @@ public struct PeerView: Sendable, Equatable, Codable {
     public var primaryNodeID: Int?
     /// Its daemon is paused.
     public var isPaused: Bool
+    /// Its daemon is in degraded monitoring (it cannot or may not act on its own).
+    public var isDegraded: Bool
 
     /// A full report.
     public init(
         nodeID: Int, reachable: Bool, daemonRunning: Bool, isWitness: Bool, inRecovery: Bool?, receivedLSN: LSN?,
         priority: Int, location: String, failover: NodeConfiguration.FailoverMode?, upstreamNodeID: Int?,
-        seesUpstream: Bool, upstreamLastSeenAgo: Int64?, term: Int, primaryNodeID: Int?, isPaused: Bool
+        seesUpstream: Bool, upstreamLastSeenAgo: Int64?, term: Int, primaryNodeID: Int?, isPaused: Bool,
+        isDegraded: Bool = false
     ) {
         self.nodeID = nodeID
         self.reachable = reachable
@@ -57,6 +60,7 @@ public struct PeerView: Sendable, Equatable, Codable {
         self.term = term
         self.primaryNodeID = primaryNodeID
         self.isPaused = isPaused
+        self.isDegraded = isDegraded
     }
 
     /// The view of a registered node that could not be reached.

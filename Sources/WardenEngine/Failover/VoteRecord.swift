@@ -1,6 +1,6 @@
 /// The vote a node gave last: at most one candidate per term. The driver stores it durably when
 /// told to (``MonitorEffect/recordVote(_:)``) before any reply leaves, and hands it back to
-/// ``FailoverMonitor/start(context:now:runsAsPrimary:vote:paused:)`` after a restart, so that a restarted node
+/// ``FailoverMonitor/start(context:now:runsAsPrimary:upstreamNodeID:vote:paused:)`` after a restart, so that a restarted node
 /// cannot vote twice in one term.
 public struct VoteRecord: Sendable, Equatable, Codable {
     /// The term voted in.

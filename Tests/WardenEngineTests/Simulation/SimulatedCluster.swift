@@ -1,4 +1,5 @@
 import Foundation
+
 @testable import WardenEngine
 
 /// A deterministic simulated cluster: machines, PostgreSQL servers, WAL positions, node records,
@@ -13,8 +14,9 @@ final class SimulatedCluster {
         case witness
     }
 
-    /// The ground truth about one node.
-    struct Node {
+    /// The ground truth about one node (a class: the simulation reads it far more often than it
+    /// changes it, and copies of it would be costly).
+    final class Node {
         let id: Int
         let settings: FailoverSettings
         var machineUp = true
@@ -34,48 +36,52 @@ final class SimulatedCluster {
         var votingTerm = 1
         var monitor: MonitorState?
         var timerToken = 0
+        /// When the pending timer fires (nil: none pending).
+        var timerAt: Int64?
         var persistedVote: VoteRecord?
-        /// The nodes reachable when the last poll was taken, and the views it returned.
+        /// The views the last poll returned.
         var lastPoll: [PeerView] = []
-    }
 
-    private enum Event {
-        case observe(Int, MonitorObservation)
-        case voteRequest(Int, VoteRequest)
-        case timer(Int, token: Int)
-        case fault(SimulationScenario.Fault)
-        case restartPostgres(Int)
-        case restartMachine(Int)
-        case setLink(Int, Int, up: Bool)
-        case unpause
-        case heal
-        case finishPromotion(Int, term: Int, success: Bool, boot: Int)
-        case finishFollow(Int, target: Int, success: Bool, boot: Int)
-        case finishRejoin(Int, target: Int, success: Bool, boot: Int)
-        case audit
+        init(
+            id: Int, settings: FailoverSettings, role: ServerRole, streamingFrom: Int?, lag: UInt64,
+            records: [NodeRecord]
+        ) {
+            self.id = id
+            self.settings = settings
+            self.role = role
+            self.streamingFrom = streamingFrom
+            self.lag = lag
+            self.records = records
+        }
     }
 
     let scenario: SimulationScenario
-    private(set) var nodes: [Node]
+    let nodes: [Node]
     private var links: [[Bool]]
     private var random: SimulationRandom
-    private var queue = SimulationEventQueue<Event>()
+    private var queue = SimulationEventQueue()
     private(set) var now: Int64 = 0
     private var paused = false
     private var healed = false
     /// When each node's driver is done with the actions it already started (it runs them one
     /// after the other, as a real driver performs effects in order).
     private var busyUntil: [Int64]
+    /// What reached each hung node; it is processed, in order, when the node runs again.
+    private var held: [[SimulationEvent]]
+    /// When the last poll each node's driver asked for is answered.
+    private var pollsAnsweredUntil: [Int64]
     /// Who was asked to promote in each term (at most one, ever).
     private var promotionsByTerm: [Int: Int] = [:]
     /// The voters that recorded a vote for (term, candidate), from their own `recordVote` effects.
     private var votesByTerm: [Int: [Int: [Int]]] = [:]
     /// The candidate each voter backed in each term.
     private var voteOf: [Int: [Int: Int]] = [:]
-    private(set) var highestPromotedTerm = 1
     private(set) var failure: String?
     private(set) var steps = 0
     private(set) var promotions = 0
+    /// When the first promotion was asked for, and when each node's first follow was.
+    private(set) var firstPromotionRequest: Int64?
+    private(set) var firstFollowRequest: [Int: Int64] = [:]
     private(set) var trace: [String] = []
     private let tracing: Bool
 
@@ -90,8 +96,11 @@ final class SimulatedCluster {
                 role: spec.type == .primary ? .primary : spec.type == .witness ? .witness : .standby,
                 streamingFrom: spec.upstream, lag: spec.lag, records: records)
         }
-        links = Array(repeating: Array(repeating: true, count: scenario.nodes.count + 1), count: scenario.nodes.count + 1)
+        links = Array(
+            repeating: Array(repeating: true, count: scenario.nodes.count + 1), count: scenario.nodes.count + 1)
         busyUntil = Array(repeating: 0, count: scenario.nodes.count)
+        held = Array(repeating: [], count: scenario.nodes.count)
+        pollsAnsweredUntil = Array(repeating: 0, count: scenario.nodes.count)
     }
 
     /// When an action of `node` taking `duration` ends, after the ones it already started.
@@ -125,7 +134,7 @@ final class SimulatedCluster {
         return failure
     }
 
-    private func handle(_ event: Event) {
+    private func handle(_ event: SimulationEvent) {
         switch event {
         case .observe(let node, let observation):
             deliver(observation, to: node)
@@ -133,6 +142,7 @@ final class SimulatedCluster {
             deliver(.voteRequested(request, localLSN: receivedLSN(node)), to: node)
         case .timer(let node, let token):
             guard nodes[index(node)].timerToken == token else { return }
+            nodes[index(node)].timerAt = nil
             deliver(.tick, to: node)
         case .fault(let fault):
             if !healed { inject(fault) }
@@ -144,6 +154,8 @@ final class SimulatedCluster {
             if !healed { setLink(a, b, up: up) }
         case .unpause:
             if !healed { setPaused(false) }
+        case .resume(let node):
+            resume(node)
         case .heal:
             heal()
         case .finishPromotion(let node, let term, let success, let boot):
@@ -166,11 +178,13 @@ final class SimulatedCluster {
     }
 
     private func startDaemon(_ node: Int) {
+        nodes[index(node)].timerAt = nil
         let server = nodes[index(node)]
         let (state, effects) = FailoverMonitor.start(
             context: context(node), now: MonitorInstant(milliseconds: now),
             runsAsPrimary: server.role == .witness ? nil : server.role == .primary,
-            vote: server.persistedVote, paused: paused)
+            upstreamNodeID: server.role == .standby ? server.streamingFrom : nil, vote: server.persistedVote,
+            paused: paused)
         nodes[index(node)].monitor = state
         perform(effects, of: node)
     }
@@ -179,7 +193,7 @@ final class SimulatedCluster {
         let i = index(node)
         guard nodes[i].machineUp, let before = nodes[i].monitor else { return }
         if nodes[i].hungUntil > now {
-            queue.push(.observe(node, observation), at: nodes[i].hungUntil)
+            held[i].append(.observe(node, observation))
             return
         }
         steps += 1
@@ -190,7 +204,9 @@ final class SimulatedCluster {
             fail("node \(node)'s term went back from \(before.term) to \(after.term)")
         }
         if tracing {
-            trace.append("\(now) node\(node) \(String(describing: observation).prefix(Int(ProcessInfo.processInfo.environment["PGWARDEN_SIM_WIDTH"] ?? "") ?? 150)) -> \(after.phase.name)")
+            trace.append(
+                "\(now) node\(node) \(String(describing: observation).prefix(Int(ProcessInfo.processInfo.environment["PGWARDEN_SIM_WIDTH"] ?? "") ?? 150)) -> \(after.phase.name)"
+            )
         }
         perform(effects, of: node)
     }
@@ -203,8 +219,13 @@ final class SimulatedCluster {
             guard failure == nil else { return }
             switch effect {
             case .wakeUp(let at):
-                nodes[i].timerToken += 1
-                queue.push(.timer(node, token: nodes[i].timerToken), at: max(at.milliseconds, now))
+                // The driver keeps one timer; re-arming it for the same instant changes nothing.
+                let time = max(at.milliseconds, now)
+                if nodes[i].timerAt != time {
+                    nodes[i].timerToken += 1
+                    nodes[i].timerAt = time
+                    queue.push(.timer(node, token: nodes[i].timerToken), at: time)
+                }
             case .checkUpstream(let target):
                 if nodes[i].role == .primary && nodes[i].postgresUp {
                     queue.push(.observe(node, .localNodeRunsAsPrimary), at: now + 1)
@@ -237,6 +258,7 @@ final class SimulatedCluster {
                     .observe(node, .validationFinished(success: success, detail: success ? "" : "exit code 1")),
                     at: now + random.int64(50...500))
             case .promote(let term):
+                firstPromotionRequest = firstPromotionRequest ?? now
                 checkPromotion(of: node, term: term)
                 let success = !random.percent(scenario.promotionFailurePercent)
                 queue.push(
@@ -251,6 +273,7 @@ final class SimulatedCluster {
                     send(.primaryAnnounced(nodeID: node, term: term), from: node, to: recipient)
                 }
             case .follow(let target):
+                if firstFollowRequest[node] == nil { firstFollowRequest[node] = now }
                 let slow = random.percent(scenario.slowFollowPercent)
                 let success = !random.percent(scenario.followFailurePercent)
                 let delay = slow ? random.int64(2000...10_000) : random.int64(100...1500)
@@ -267,7 +290,10 @@ final class SimulatedCluster {
             case .recordDecision(let explanation):
                 if tracing {
                     trace.append("\(now) node\(node) DECISION\n" + explanation.text)
-                    trace.append(nodes[i].records.map { "  rec \($0.nodeID) \($0.type) up=\($0.upstreamNodeID ?? 0) active=\($0.active)" }.joined(separator: "\n"))
+                    let records = nodes[i].records.map {
+                        "\($0.nodeID):\($0.type)\($0.active ? "" : "(inactive)")<-\($0.upstreamNodeID.map(String.init) ?? "-")"
+                    }
+                    trace.append("  its records: " + records.joined(separator: ", "))
                 }
             case .log(let level, let message):
                 if tracing { trace.append("\(now) node\(node) [\(level.label)] \(message)") }
@@ -299,6 +325,12 @@ final class SimulatedCluster {
     }
 
     private func poll(from node: Int, _ ids: [Int]) {
+        // Reading the local LSN tells the driver what its server runs as.
+        if nodes[index(node)].role == .primary, nodes[index(node)].postgresUp,
+            nodes[index(node)].monitor?.role == .standby
+        {
+            queue.push(.observe(node, .localNodeRunsAsPrimary), at: now)
+        }
         var views: [PeerView] = []
         var delay: Int64 = 1
         let records = nodes[index(node)].records
@@ -332,7 +364,10 @@ final class SimulatedCluster {
             }
         }
         nodes[index(node)].lastPoll = views
-        queue.push(.observe(node, .peersPolled(localLSN: receivedLSN(node), views: views)), at: now + delay)
+        // One poll at a time: answers come back in the order asked.
+        let answered = max(now + delay, pollsAnsweredUntil[index(node)])
+        pollsAnsweredUntil[index(node)] = answered
+        queue.push(.observe(node, .peersPolled(localLSN: receivedLSN(node), views: views)), at: answered)
     }
 
     /// The local server's last received LSN as the driver reads it (standbys only).
@@ -348,7 +383,7 @@ final class SimulatedCluster {
         let i = index(node)
         guard nodes[i].machineUp else { return }
         if nodes[i].hungUntil > now {
-            queue.push(.finishPromotion(node, term: term, success: success, boot: nodes[i].boot), at: nodes[i].hungUntil)
+            held[i].append(.finishPromotion(node, term: term, success: success, boot: nodes[i].boot))
             return
         }
         let works = success && nodes[i].postgresUp && nodes[i].role == .standby
@@ -363,7 +398,6 @@ final class SimulatedCluster {
                 nodes[i].records[r].upstreamNodeID = nil
                 nodes[i].records[r].active = true
             }
-            highestPromotedTerm = max(highestPromotedTerm, term)
             promotions += 1
         }
         deliver(.promotionFinished(success: works, detail: works ? "" : "promotion failed"), to: node)
@@ -373,7 +407,7 @@ final class SimulatedCluster {
         let i = index(node)
         guard nodes[i].machineUp else { return }
         if nodes[i].hungUntil > now {
-            queue.push(.finishFollow(node, target: target, success: success, boot: nodes[i].boot), at: nodes[i].hungUntil)
+            held[i].append(.finishFollow(node, target: target, success: success, boot: nodes[i].boot))
             return
         }
         let t = index(target)
@@ -400,7 +434,7 @@ final class SimulatedCluster {
         let i = index(node)
         guard nodes[i].machineUp else { return }
         if nodes[i].hungUntil > now {
-            queue.push(.finishRejoin(node, target: target, success: success, boot: nodes[i].boot), at: nodes[i].hungUntil)
+            held[i].append(.finishRejoin(node, target: target, success: success, boot: nodes[i].boot))
             return
         }
         let t = index(target)
@@ -442,12 +476,14 @@ final class SimulatedCluster {
             nodes[index(node)].lostForever = permanent
             nodes[index(node)].boot += 1
             busyUntil[index(node)] = 0
+            held[index(node)] = []
             nodes[index(node)].postgresUp = false
             nodes[index(node)].monitor = nil
             if let downFor { queue.push(.restartMachine(node), at: now + downFor) }
         case .hang(let target, let duration):
             guard let node = resolve(target) else { return }
             nodes[index(node)].hungUntil = max(nodes[index(node)].hungUntil, now + duration)
+            queue.push(.resume(node), at: nodes[index(node)].hungUntil)
         case .partition(let group, let duration):
             for a in group {
                 for b in nodes.map(\.id) where !group.contains(b) {
@@ -473,6 +509,14 @@ final class SimulatedCluster {
         case .setLag(let node, let lag):
             nodes[index(node)].lag = lag
         }
+    }
+
+    /// A hung node runs again: what reached it meanwhile is processed now, in order.
+    private func resume(_ node: Int) {
+        let i = index(node)
+        guard nodes[i].hungUntil <= now else { return }
+        for event in held[i] { queue.push(event, at: now) }
+        held[i] = []
     }
 
     private func resolve(_ target: SimulationScenario.Target) -> Int? {
@@ -522,7 +566,7 @@ final class SimulatedCluster {
         guard paused != value else { return }
         paused = value
         for node in nodes where node.monitor != nil {
-            deliver(value ? .pause : .unpause, to: node.id)
+            queue.push(.observe(node.id, value ? .pause : .unpause), at: now)
         }
     }
 
@@ -536,6 +580,7 @@ final class SimulatedCluster {
         for node in nodes {
             let i = index(node.id)
             nodes[i].hungUntil = min(nodes[i].hungUntil, now)
+            resume(node.id)
             if !node.machineUp {
                 if !node.lostForever { startMachine(node.id) }
             } else if !node.postgresUp {
@@ -647,6 +692,7 @@ final class SimulatedCluster {
             fail("node \(node) promotes in term \(term) with \(granted) of voters \(candidacy.voters)")
         }
         checkLocation(of: node, failedPrimary: candidacy.failedPrimary)
+        checkVisibility(of: node, failedPrimary: candidacy.failedPrimary)
         checkRanking(of: node, failedPrimary: candidacy.failedPrimary)
     }
 
@@ -669,6 +715,18 @@ final class SimulatedCluster {
             $0.reachable && $0.nodeID != failedPrimary && nodes[index($0.nodeID)].settings.location == location
         }
         if !seen { fail("node \(node) promotes with no node of location \"\(location)\" visible") }
+    }
+
+    /// With `primary_visibility_consensus`, no node it polled still saw the failed primary.
+    private func checkVisibility(of node: Int, failedPrimary: Int) {
+        let settings = nodes[index(node)].settings
+        guard settings.primaryVisibilityConsensus else { return }
+        for view in nodes[index(node)].lastPoll
+        where view.reachable && view.daemonRunning && view.upstreamNodeID == failedPrimary && view.seesUpstream
+            && (view.upstreamLastSeenAgo ?? .max) < settings.primaryVisibilityWindow
+        {
+            fail("node \(node) promotes although node \(view.nodeID) still sees primary node \(failedPrimary)")
+        }
     }
 
     /// The winner ranks first among the eligible siblings it saw; when no writable primary is
@@ -696,7 +754,7 @@ final class SimulatedCluster {
     }
 
     /// Why the cluster has not converged yet ("" once it has): exactly one writable primary,
-    /// promoted in the newest term, monitored by its daemon; every other node's daemon in normal
+    /// promoted in the newest term a living daemon knows, monitored by its daemon; every other node's daemon in normal
     /// monitoring and its server replicating, directly or through a cascade, from that primary —
     /// except `failover=manual` standbys and fenced former primaries, which wait for an operator.
     func convergenceProblem() -> String {
@@ -708,8 +766,9 @@ final class SimulatedCluster {
         guard let monitor = primary.monitor, monitor.role == .primary, monitor.phase == .monitoring else {
             return "primary node \(primary.id)'s daemon is \(primary.monitor?.phase.name ?? "down")"
         }
-        if (monitor.promotedTerm ?? 0) < highestPromotedTerm {
-            return "primary node \(primary.id) has term \(monitor.promotedTerm ?? 0) < \(highestPromotedTerm)"
+        let newest = nodes.compactMap { $0.lostForever ? nil : $0.monitor?.term }.max() ?? 0
+        if (monitor.promotedTerm ?? 0) < newest {
+            return "primary node \(primary.id) has term \(monitor.promotedTerm ?? 0) < \(newest)"
         }
         for node in nodes where node.id != primary.id && !node.lostForever {
             guard node.machineUp, node.postgresUp, let state = node.monitor else {
@@ -730,7 +789,8 @@ final class SimulatedCluster {
             guard state.phase == .monitoring, let source = node.streamingFrom, state.upstreamNodeID == source,
                 reachesPrimary(node.id, primary: primary.id)
             else {
-                return "node \(node.id) is \(state.phase.name), upstream \(state.upstreamNodeID.map(String.init) ?? "-"), "
+                return
+                    "node \(node.id) is \(state.phase.name), upstream \(state.upstreamNodeID.map(String.init) ?? "-"), "
                     + "streaming from \(node.streamingFrom.map(String.init) ?? "-")"
             }
         }
@@ -738,8 +798,9 @@ final class SimulatedCluster {
     }
 
     /// Whether the nodes still alive can replace the primary lost for good: some standby may be
-    /// promoted (`failover=automatic`, priority above 0, its daemon following that primary), a
-    /// node of its location is alive, and a majority of the voters and of its siblings is alive.
+    /// promoted (`failover=automatic`, priority above 0, its daemon following that primary), it or
+    /// another node sharing that upstream is in the primary's location, and a majority of the
+    /// voters and of the nodes sharing the upstream is alive.
     private func canElect() -> Bool {
         guard let dead = nodes.first(where: { $0.lostForever && $0.role == .primary }) else { return true }
         let alive = nodes.filter { !$0.lostForever }
@@ -751,7 +812,7 @@ final class SimulatedCluster {
         let location = dead.settings.location
         let candidates = siblings.filter {
             $0.role == .standby && $0.settings.isPromotionCandidate
-                && ($0.settings.location == location || alive.contains { $0.settings.location == location })
+                && ($0.settings.location == location || siblings.contains { $0.settings.location == location })
         }
         return !candidates.isEmpty && aliveVoters.count * 2 > voters.count && siblings.count * 2 > sharing
     }

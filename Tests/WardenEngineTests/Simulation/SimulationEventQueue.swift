@@ -1,24 +1,23 @@
-/// A binary min-heap of simulated events ordered by time, then by insertion order, so that two
-/// runs of one seed process events in exactly the same order.
-struct SimulationEventQueue<Payload> {
-    private struct Entry {
-        let time: Int64
-        let sequence: UInt64
-        let payload: Payload
-
-        func precedes(_ other: Entry) -> Bool {
-            time != other.time ? time < other.time : sequence < other.sequence
-        }
-    }
-
-    private var heap: [Entry] = []
+/// The simulated events waiting for their time: a binary min-heap ordered by time, then by
+/// insertion order, so that two runs of one seed process events in exactly the same order. The
+/// heap holds small keys; the events themselves stay put in slots (cheap to reorder in debug builds).
+struct SimulationEventQueue {
+    private var heap: [SimulationEventKey] = []
+    private var slots: [SimulationEvent?] = []
+    private var free: [Int] = []
     private var sequence: UInt64 = 0
 
-    var isEmpty: Bool { heap.isEmpty }
-
-    mutating func push(_ payload: Payload, at time: Int64) {
+    mutating func push(_ event: SimulationEvent, at time: Int64) {
         sequence &+= 1
-        heap.append(Entry(time: time, sequence: sequence, payload: payload))
+        let slot: Int
+        if let reused = free.popLast() {
+            slot = reused
+            slots[slot] = event
+        } else {
+            slot = slots.count
+            slots.append(event)
+        }
+        heap.append(SimulationEventKey(time: time, sequence: sequence, slot: slot))
         var child = heap.count - 1
         while child > 0 {
             let parent = (child - 1) / 2
@@ -28,7 +27,7 @@ struct SimulationEventQueue<Payload> {
         }
     }
 
-    mutating func pop() -> (time: Int64, payload: Payload)? {
+    mutating func pop() -> (time: Int64, event: SimulationEvent)? {
         guard let first = heap.first else { return nil }
         let last = heap.removeLast()
         if !heap.isEmpty {
@@ -45,6 +44,20 @@ struct SimulationEventQueue<Payload> {
                 parent = smallest
             }
         }
-        return (first.time, first.payload)
+        let event = slots[first.slot]
+        slots[first.slot] = nil
+        free.append(first.slot)
+        return event.map { (first.time, $0) }
+    }
+}
+
+/// Where an event waits in the queue: its time, its place in insertion order, its slot.
+struct SimulationEventKey {
+    let time: Int64
+    let sequence: UInt64
+    let slot: Int
+
+    func precedes(_ other: SimulationEventKey) -> Bool {
+        time != other.time ? time < other.time : sequence < other.sequence
     }
 }

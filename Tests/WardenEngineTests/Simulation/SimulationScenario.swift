@@ -113,14 +113,15 @@ struct SimulationScenario {
         var faults: [(time: Int64, fault: Fault)] = []
         var permanent = false
         for _ in 0..<(1 + random.below(5)) {
-            let time = random.int64(3000...30_000)
+            let time = random.int64(2000...18_000)
             let fault: Fault
             switch random.below(17) {
             case 0..<4: fault = .killPostgres(.primary, downFor: downtime())
             case 4..<6:
                 let forever = !permanent && random.percent(40)
                 permanent = permanent || forever
-                fault = .crashMachine(forever ? .primary : target(), downFor: forever ? nil : downtime(), permanent: forever)
+                fault = .crashMachine(
+                    forever ? .primary : target(), downFor: forever ? nil : downtime(), permanent: forever)
             case 6..<8: fault = .hang(target(), duration: random.int64(1000...20_000))
             case 8..<10:
                 let group = ids.filter { _ in random.percent(40) }
@@ -141,7 +142,7 @@ struct SimulationScenario {
             faults.append((time, fault))
         }
         faults.sort { $0.time < $1.time }
-        let healAt = 35_000 + random.int64(0...10_000)
+        let healAt = 20_000 + random.int64(0...6000)
         return SimulationScenario(
             seed: seed, nodes: nodes, faults: faults, healAt: healAt,
             horizon: healAt + 4 * (notificationTimeout + rerunInterval) + 30_000,
@@ -151,6 +152,29 @@ struct SimulationScenario {
             validationFailurePercent: validation && random.percent(50) ? 30 : 0,
             slowFollowPercent: random.percent(30) ? 30 : 0,
             delayedMessagePercent: random.percent(30) ? 10 : 0)
+    }
+
+    /// The benchmark's cluster and settings (primary, two standbys, a witness; reconnect_attempts=2,
+    /// reconnect_interval=1, monitor_interval_secs=2, connect_timeout=2), without random failures,
+    /// and one fault: kill -9 of the primary's postmaster at `crashAt`, never restarted before the heal.
+    static func killedPrimary(seed: UInt64, crashAt: Int64) -> SimulationScenario {
+        let settings = FailoverSettings(
+            failover: .automatic, priority: 100, location: "default", monitorInterval: 2000, reconnectAttempts: 2,
+            reconnectInterval: 1000, peerTimeout: 2000, primaryVisibilityConsensus: false,
+            electionRerunInterval: 15_000, primaryNotificationTimeout: 60_000, monitoringHistory: true)
+        var witness = settings
+        witness.priority = 0
+        let nodes = [
+            Node(id: 1, type: .primary, upstream: nil, settings: settings, lag: 0),
+            Node(id: 2, type: .standby, upstream: 1, settings: settings, lag: 0),
+            Node(id: 3, type: .standby, upstream: 1, settings: settings, lag: 0),
+            Node(id: 4, type: .witness, upstream: 1, settings: witness, lag: 0),
+        ]
+        return SimulationScenario(
+            seed: seed, nodes: nodes, faults: [(crashAt, .killPostgres(.primary, downFor: nil))],
+            healAt: crashAt + 20_000,
+            horizon: crashAt + 120_000, walRate: 1000, promotionFailurePercent: 0, followFailurePercent: 0,
+            validationFailurePercent: 0, slowFollowPercent: 0, delayedMessagePercent: 0)
     }
 
     /// The node records every node starts with: `repmgr.nodes` after registration.
