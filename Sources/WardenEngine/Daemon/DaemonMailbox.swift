@@ -5,13 +5,19 @@ import Foundation
 /// message by asking that node's server (superuser, `COPY ... TO PROGRAM` via ``ServerHost``)
 /// to write it there, and reads the daemon's published report with `pg_read_file`. Only a
 /// client authenticated as the cluster's superuser can do either, which is the channel's
-/// authentication. The directory is keyed by the cluster's system identifier and the node ID,
-/// so clusters sharing a host never mix their mail.
+/// authentication. The directory is named after the node's server port and node ID, which
+/// the sender knows from the node's record and which no other server on that host can share.
 public struct DaemonMailbox: Sendable {
     public let directory: String
 
-    public init(root: String, systemIdentifier: String, nodeID: Int) {
-        directory = "\(root)/\(systemIdentifier)/\(nodeID)"
+    public init(root: String, node: NodeRecord) {
+        directory = Self.directory(root: root, node: node)
+    }
+
+    /// The mailbox directory of `node` on its own host.
+    public static func directory(root: String, node: NodeRecord) -> String {
+        let port = (try? Conninfo(parsing: node.conninfo))?.port ?? "5432"
+        return "\(root)/port\(port)-node\(node.nodeID)"
     }
 
     /// `/tmp/pgwarden-mailbox` unless `TMPDIR` says otherwise.

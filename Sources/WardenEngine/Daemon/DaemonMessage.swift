@@ -5,4 +5,15 @@ public enum DaemonMessage: Sendable, Equatable, Codable {
     case voteReply(VoteReply)
     case primaryAnnounced(nodeID: Int, term: Int)
     case candidacyWithdrawn(nodeID: Int, term: Int)
+
+    /// One line for the daemon log.
+    public var summary: String {
+        switch self {
+        case .voteRequest(let request): "vote request for term \(request.term) from node \(request.candidateID)"
+        case .voteReply(let reply):
+            "vote reply for term \(reply.term) from node \(reply.voterID): \(reply.granted ? "granted" : "refused (\(reply.reason))")"
+        case .primaryAnnounced(let nodeID, let term): "announcement: node \(nodeID) is the primary of term \(term)"
+        case .candidacyWithdrawn(let nodeID, let term): "node \(nodeID) withdrew its candidacy for term \(term)"
+        }
+    }
 }

@@ -71,12 +71,9 @@ public final class FailoverDaemon: @unchecked Sendable {
             }
         }
         guard let connection else { return }
-        let identifier = try await connection.query(
-            "SELECT system_identifier::text AS id FROM pg_catalog.pg_control_system()"
-        ).first?.string("id") ?? "unknown"
         let catalog = Catalog(connection: connection)
         let nodes = try await catalog.nodes()
-        guard nodes.contains(where: { $0.nodeID == configuration.nodeID }) else {
+        guard let me = nodes.first(where: { $0.nodeID == configuration.nodeID }) else {
             throw WardenError(
                 "node \(configuration.nodeID) is not registered", hint: "register it before starting its daemon",
                 exitStatus: .badConfig)
@@ -85,7 +82,7 @@ public final class FailoverDaemon: @unchecked Sendable {
         let context = MonitorContext(
             nodeID: configuration.nodeID, settings: FailoverSettings(configuration: configuration), nodes: nodes,
             term: term)
-        let mailbox = DaemonMailbox(root: DaemonMailbox.defaultRoot, systemIdentifier: identifier, nodeID: configuration.nodeID)
+        let mailbox = DaemonMailbox(root: DaemonMailbox.defaultRoot, node: me)
         try mailbox.prepare()
         let daemon = FailoverDaemon(
             configuration: configuration, log: log, signals: signals, context: context, mailbox: mailbox,
@@ -95,8 +92,10 @@ public final class FailoverDaemon: @unchecked Sendable {
 
     private func loop(initialPause: Bool) async {
         paused = initialPause
+        var runsAsPrimary = false
+        if let local { runsAsPrimary = (try? await NodeFacts.read(local))?.inRecovery == false }
         let (first, effects) = FailoverMonitor.start(
-            context: context, now: now, vote: mailbox.loadVote(), paused: paused)
+            context: context, now: now, runsAsPrimary: runsAsPrimary, vote: mailbox.loadVote(), paused: paused)
         state = first
         await perform(effects)
         while !signals.terminateRequested {
@@ -160,6 +159,7 @@ public final class FailoverDaemon: @unchecked Sendable {
     }
 
     private func observation(for message: DaemonMessage) async -> MonitorObservation {
+        log(OperationMessage(.info, "received \(message.summary)"))
         switch message {
         case .voteRequest(let request):
             return .voteRequested(request, localLSN: await localReceivedLSN())
@@ -280,7 +280,8 @@ public final class FailoverDaemon: @unchecked Sendable {
     }
 
     private func peerDirectory(_ nodeID: Int) -> String {
-        (mailbox.directory as NSString).deletingLastPathComponent + "/\(nodeID)"
+        guard let record = record(forNode: nodeID) else { return mailbox.directory }
+        return DaemonMailbox.directory(root: (mailbox.directory as NSString).deletingLastPathComponent, node: record)
     }
 
     /// Polls every peer at once: its server's recovery state and received LSN, and its daemon's report.
@@ -325,6 +326,7 @@ public final class FailoverDaemon: @unchecked Sendable {
 
     /// Delivers a message to each node's daemon in the background.
     private func send(_ message: DaemonMessage, to nodeIDs: [Int]) async {
+        log(OperationMessage(.info, "sending \(message.summary) to nodes \(nodeIDs.map(String.init).joined(separator: ", "))"))
         let targets = nodeIDs.compactMap { id in record(forNode: id).map { ($0, peerDirectory(id)) } }
         let log = self.log
         Task.detached { await Self.deliver(message, to: targets, log: log) }
@@ -470,39 +472,70 @@ public final class FailoverDaemon: @unchecked Sendable {
 
     /// The running primary's metadata: this node's own server when it is the primary (a
     /// witness is never in recovery but is not the primary), otherwise found among the nodes.
-    private func primaryCatalog() async -> Catalog? {
-        if context.localNode?.type != .witness, let local, (try? await NodeFacts.read(local))?.inRecovery == false {
+    private static func primaryCatalog(local: PostgresConnection?, isWitness: Bool, nodes: [NodeRecord]) async
+        -> Catalog?
+    {
+        if !isWitness, let local, (try? await NodeFacts.read(local))?.inRecovery == false {
             return Catalog(connection: local)
         }
-        return try? await ClusterConnector.primary(among: context.nodes).1
+        return try? await ClusterConnector.primary(among: nodes).1
+    }
+
+    private func primaryCatalog() async -> Catalog? {
+        await Self.primaryCatalog(local: local, isWitness: context.localNode?.type == .witness, nodes: context.nodes)
+    }
+
+    /// Runs metadata writes that go to the primary off the loop: the primary may be the node
+    /// that just hung, and a connect timeout there must not delay votes.
+    private func onPrimary(_ work: @escaping @Sendable (Catalog) async -> Void) {
+        let local = self.local
+        let isWitness = context.localNode?.type == .witness
+        let nodes = context.nodes
+        Task.detached {
+            guard let primary = await Self.primaryCatalog(local: local, isWitness: isWitness, nodes: nodes) else {
+                return
+            }
+            await work(primary)
+        }
     }
 
     private func record(_ event: MonitorEvent) async {
-        let primary = await primaryCatalog()
         let primaryRecord = event.primaryNodeID.flatMap { record(forNode: $0) }
-        await EventRecorder(report: log, configuration: configuration).record(
-            event.name, nodeID: configuration.nodeID, successful: event.successful, details: event.details,
-            in: primary, primaryNodeID: primaryRecord?.nodeID, primaryConninfo: primaryRecord?.conninfo,
-            primaryName: primaryRecord?.nodeName)
+        let recorder = EventRecorder(report: log, configuration: configuration)
+        let nodeID = configuration.nodeID
+        let local = self.local
+        let isWitness = context.localNode?.type == .witness
+        let nodes = context.nodes
+        Task.detached {
+            let primary = await Self.primaryCatalog(local: local, isWitness: isWitness, nodes: nodes)
+            await recorder.record(
+                event.name, nodeID: nodeID, successful: event.successful, details: event.details, in: primary,
+                primaryNodeID: primaryRecord?.nodeID, primaryConninfo: primaryRecord?.conninfo,
+                primaryName: primaryRecord?.nodeName)
+        }
     }
 
     private func setActive(_ nodeID: Int, _ active: Bool) async {
-        guard let primary = await primaryCatalog() else { return }
-        _ = try? await primary.connection.query(
-            "UPDATE repmgr.nodes SET active = $2 WHERE node_id = $1", [String(nodeID), active ? "true" : "false"])
+        onPrimary { primary in
+            _ = try? await primary.connection.query(
+                "UPDATE repmgr.nodes SET active = $2 WHERE node_id = $1", [String(nodeID), active ? "true" : "false"])
+        }
     }
 
     private func writeHistory(primaryNodeID: Int) async {
         guard let local, let primaryRecord = record(forNode: primaryNodeID),
-            let conninfo = try? Conninfo(parsing: primaryRecord.conninfo),
-            let primary = try? await PostgresConnection.connect(conninfo, timeout: .seconds(2))
+            let conninfo = try? Conninfo(parsing: primaryRecord.conninfo)
         else { return }
-        do {
-            try await MonitoringHistoryWriter.record(
-                standbyID: configuration.nodeID, standby: local, primaryID: primaryNodeID,
-                primary: Catalog(connection: primary))
-        } catch {
-            log(OperationMessage(.warning, "unable to write monitoring history: \(error.message)"))
+        let standbyID = configuration.nodeID
+        let log = self.log
+        Task.detached {
+            do throws(WardenError) {
+                let primary = try await PostgresConnection.connect(conninfo, timeout: .seconds(2))
+                try await MonitoringHistoryWriter.record(
+                    standbyID: standbyID, standby: local, primaryID: primaryNodeID, primary: Catalog(connection: primary))
+            } catch {
+                log(OperationMessage(.warning, "unable to write monitoring history: \(error.message)"))
+            }
         }
     }
 
@@ -526,32 +559,39 @@ public final class FailoverDaemon: @unchecked Sendable {
         }
         var facts: NodeFacts?
         if let local { facts = try? await NodeFacts.read(local) }
+        if facts?.inRecovery == false, state.role == .standby { pending.append(.localNodeRunsAsPrimary) }
         let view = state.report(
             nodeID: configuration.nodeID, settings: context.settings, inRecovery: facts?.inRecovery,
             receivedLSN: facts?.position, now: now)
         mailbox.publish(PeerReport(view: view, writtenAt: Date()))
-        if let primary = await primaryCatalog() {
-            let lastSeen = state.upstreamLastSeen.map {
-                Date(timeIntervalSinceNow: -Double(now.milliseconds(since: $0)) / 1000)
-            }
-            do {
+        let lastSeen = state.upstreamLastSeen.map {
+            Date(timeIntervalSinceNow: -Double(now.milliseconds(since: $0)) / 1000)
+        }
+        let nodeID = configuration.nodeID
+        let phase = state.phase.name
+        let explanation = explanationText
+        let log = self.log
+        onPrimary { primary in
+            do throws(WardenError) {
                 try await DaemonStatusTable.ensure(on: primary)
                 try await DaemonStatusTable.report(
-                    nodeID: configuration.nodeID, pid: Int(getpid()), state: state.phase.name,
-                    explanation: explanationText, upstreamLastSeen: lastSeen, starting: false, on: primary)
+                    nodeID: nodeID, pid: Int(getpid()), state: phase, explanation: explanation,
+                    upstreamLastSeen: lastSeen, starting: false, on: primary)
             } catch {
                 log(OperationMessage(.warning, "unable to publish the daemon status: \(error.message)"))
             }
-            if state.role == .witness, let local, now.milliseconds(since: lastWitnessSync) >= Int64(configuration.witnessSyncInterval) * 1000 {
-                lastWitnessSync = now
-                _ = try? await WitnessMetadataSync.sync(from: primary, to: Catalog(connection: local))
-            }
-            if state.role == .primary, facts?.inRecovery == false, configuration.childNodesCheckInterval > 0,
-                now.milliseconds(since: lastChildCheck) >= Int64(configuration.childNodesCheckInterval) * 1000
-            {
-                lastChildCheck = now
-                await checkChildren(on: primary)
-            }
+        }
+        if state.role == .witness, let local,
+            now.milliseconds(since: lastWitnessSync) >= Int64(configuration.witnessSyncInterval) * 1000
+        {
+            lastWitnessSync = now
+            onPrimary { primary in _ = try? await WitnessMetadataSync.sync(from: primary, to: Catalog(connection: local)) }
+        }
+        if state.role == .primary, facts?.inRecovery == false, let local, configuration.childNodesCheckInterval > 0,
+            now.milliseconds(since: lastChildCheck) >= Int64(configuration.childNodesCheckInterval) * 1000
+        {
+            lastChildCheck = now
+            await checkChildren(on: Catalog(connection: local))
         }
     }
 
