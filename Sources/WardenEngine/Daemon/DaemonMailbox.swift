@@ -5,19 +5,26 @@ import Foundation
 /// message by asking that node's server (superuser, `COPY ... TO PROGRAM` via ``ServerHost``)
 /// to write it there, and reads the daemon's published report with `pg_read_file`. Only a
 /// client authenticated as the cluster's superuser can do either, which is the channel's
-/// authentication. The directory is named after the node's server port and node ID, which
-/// the sender knows from the node's record and which no other server on that host can share.
+/// authentication. The directory is named after the server's system identifier, port and the
+/// node ID, which a sender learns through the same connection, so neither another server on
+/// the host nor an earlier cluster that used the same port can share it.
 public struct DaemonMailbox: Sendable {
     public let directory: String
 
-    public init(root: String, node: NodeRecord) {
-        directory = Self.directory(root: root, node: node)
+    public init(root: String, systemIdentifier: String, node: NodeRecord) {
+        directory = Self.directory(root: root, systemIdentifier: systemIdentifier, node: node)
     }
 
     /// The mailbox directory of `node` on its own host.
-    public static func directory(root: String, node: NodeRecord) -> String {
+    public static func directory(root: String, systemIdentifier: String, node: NodeRecord) -> String {
         let port = (try? Conninfo(parsing: node.conninfo))?.port ?? "5432"
-        return "\(root)/port\(port)-node\(node.nodeID)"
+        return "\(root)/\(systemIdentifier)-port\(port)-node\(node.nodeID)"
+    }
+
+    /// The system identifier of the server behind `connection`.
+    public static func systemIdentifier(of connection: PostgresConnection) async throws(WardenError) -> String {
+        try await connection.query("SELECT system_identifier::text AS id FROM pg_catalog.pg_control_system()")
+            .first?.string("id") ?? "unknown"
     }
 
     /// `/tmp/pgwarden-mailbox` unless `TMPDIR` says otherwise.

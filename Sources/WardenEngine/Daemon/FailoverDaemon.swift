@@ -82,7 +82,9 @@ public final class FailoverDaemon: @unchecked Sendable {
         let context = MonitorContext(
             nodeID: configuration.nodeID, settings: FailoverSettings(configuration: configuration), nodes: nodes,
             term: term)
-        let mailbox = DaemonMailbox(root: DaemonMailbox.defaultRoot, node: me)
+        let mailbox = DaemonMailbox(
+            root: DaemonMailbox.defaultRoot, systemIdentifier: try await DaemonMailbox.systemIdentifier(of: connection),
+            node: me)
         try mailbox.prepare()
         let daemon = FailoverDaemon(
             configuration: configuration, log: log, signals: signals, context: context, mailbox: mailbox,
@@ -191,13 +193,13 @@ public final class FailoverDaemon: @unchecked Sendable {
             case .pollPeers(let ids):
                 let localLSN = await localReceivedLSN()
                 let records = ids.compactMap { record(forNode: $0) }
-                let directories = Dictionary(uniqueKeysWithValues: records.map { ($0.nodeID, peerDirectory($0.nodeID)) })
+                let root = mailboxRoot
                 let staleAfter = Double(max(configuration.monitorIntervalSeconds, 1)) * 3
                 inBackground {
                     .observation(
                         .peersPolled(
                             localLSN: localLSN,
-                            views: await Self.pollPeers(records, directories: directories, staleAfter: staleAfter)))
+                            views: await Self.pollPeers(records, mailboxRoot: root, staleAfter: staleAfter)))
                 }
             case .recordVote(let vote):
                 do {
@@ -279,18 +281,14 @@ public final class FailoverDaemon: @unchecked Sendable {
         ).first?.lsn("lsn")
     }
 
-    private func peerDirectory(_ nodeID: Int) -> String {
-        guard let record = record(forNode: nodeID) else { return mailbox.directory }
-        return DaemonMailbox.directory(root: (mailbox.directory as NSString).deletingLastPathComponent, node: record)
-    }
+    private var mailboxRoot: String { (mailbox.directory as NSString).deletingLastPathComponent }
 
     /// Polls every peer at once: its server's recovery state and received LSN, and its daemon's report.
-    private static func pollPeers(_ records: [NodeRecord], directories: [Int: String], staleAfter: Double) async
+    private static func pollPeers(_ records: [NodeRecord], mailboxRoot: String, staleAfter: Double) async
         -> [PeerView]
     {
         await withTaskGroup(of: PeerView.self) { group in
             for record in records {
-                let directory = directories[record.nodeID] ?? ""
                 group.addTask {
                     guard let conninfo = try? Conninfo(parsing: record.conninfo),
                         let connection = try? await PostgresConnection.connect(conninfo, timeout: .seconds(2))
@@ -302,6 +300,9 @@ public final class FailoverDaemon: @unchecked Sendable {
                         """, timeout: .seconds(2))
                     let inRecovery = facts?.first?.bool("in_recovery")
                     let lsn = facts?.first?.lsn("lsn")
+                    let identifier = (try? await DaemonMailbox.systemIdentifier(of: connection)) ?? "unknown"
+                    let directory = DaemonMailbox.directory(
+                        root: mailboxRoot, systemIdentifier: identifier, node: record)
                     if let report = await DaemonMailbox.readReport(in: directory, via: connection),
                         Date().timeIntervalSince(report.writtenAt) < staleAfter
                     {
@@ -327,20 +328,24 @@ public final class FailoverDaemon: @unchecked Sendable {
     /// Delivers a message to each node's daemon in the background.
     private func send(_ message: DaemonMessage, to nodeIDs: [Int]) async {
         log(OperationMessage(.info, "sending \(message.summary) to nodes \(nodeIDs.map(String.init).joined(separator: ", "))"))
-        let targets = nodeIDs.compactMap { id in record(forNode: id).map { ($0, peerDirectory(id)) } }
+        let targets = nodeIDs.compactMap { record(forNode: $0) }
         let log = self.log
-        Task.detached { await Self.deliver(message, to: targets, log: log) }
+        let root = mailboxRoot
+        Task.detached { await Self.deliver(message, to: targets, mailboxRoot: root, log: log) }
     }
 
-    private static func deliver(_ message: DaemonMessage, to targets: [(NodeRecord, String)], log: @escaping MessageSink)
-        async
-    {
+    private static func deliver(
+        _ message: DaemonMessage, to targets: [NodeRecord], mailboxRoot: String, log: @escaping MessageSink
+    ) async {
         await withTaskGroup(of: Void.self) { group in
-            for (record, directory) in targets {
+            for record in targets {
                 group.addTask {
                     do throws(WardenError) {
                         let connection = try await PostgresConnection.connect(
                             try Conninfo(parsing: record.conninfo), timeout: .seconds(2))
+                        let directory = DaemonMailbox.directory(
+                            root: mailboxRoot, systemIdentifier: try await DaemonMailbox.systemIdentifier(of: connection),
+                            node: record)
                         try await DaemonMailbox.send(message, to: directory, via: connection)
                     } catch {
                         log(OperationMessage(.warning, "unable to reach the daemon of \(record.label): \(error.message)"))
