@@ -182,4 +182,26 @@ struct DaemonFailoverTests {
         }
         #expect(Self.writableStandbys(cluster, among: [3]).isEmpty)
     }
+
+    @Test("a cascaded standby re-attaches to the primary when its upstream standby dies")
+    func cascadeReattaches() async throws {
+        let (cluster, daemons) = try await Self.clusterWithDaemons(node3Upstream: 2)
+        defer {
+            for daemon in daemons { _ = daemon.terminate() }
+            cluster.shutdown()
+        }
+        try await Self.waitForDaemons(cluster)
+        try cluster.server(2).kill9()
+        try await Polling.until("node3 to stream from node1", timeout: .seconds(40)) {
+            (try? cluster.server(1).psql(
+                "SELECT count(*) FROM pg_stat_replication WHERE application_name = 'node3' AND state = 'streaming'"
+            ))?.hasPrefix("1") == true
+        }
+        #expect(try cluster.server(1).psql("SELECT pg_is_in_recovery()").hasPrefix("f"))
+        #expect(Self.writableStandbys(cluster, among: [3]).isEmpty)
+        try await Polling.until("node3's record to name node1 as upstream", timeout: .seconds(10)) {
+            (try? cluster.server(1).psql("SELECT upstream_node_id FROM repmgr.nodes WHERE node_id = 3"))?.hasPrefix("1")
+                == true
+        }
+    }
 }

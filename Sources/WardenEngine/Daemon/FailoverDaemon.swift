@@ -25,6 +25,7 @@ public final class FailoverDaemon: @unchecked Sendable {
     private var lastHeartbeat: MonitorInstant = MonitorInstant(milliseconds: Int64.min / 2)
     private var lastWitnessSync: MonitorInstant = MonitorInstant(milliseconds: Int64.min / 2)
     private var lastChildCheck: MonitorInstant = MonitorInstant(milliseconds: Int64.min / 2)
+    private var lastStatusLog: MonitorInstant = .zero
     private var children: ChildNodeTracker
     private var explanationText = ""
     /// Results of checks and polls that run concurrently with the loop, so a slow (hung) server
@@ -569,6 +570,12 @@ public final class FailoverDaemon: @unchecked Sendable {
             nodeID: configuration.nodeID, settings: context.settings, inRecovery: facts?.inRecovery,
             receivedLSN: facts?.position, now: now)
         mailbox.publish(PeerReport(view: view, writtenAt: Date()))
+        if configuration.logStatusInterval > 0,
+            now.milliseconds(since: lastStatusLog) >= Int64(configuration.logStatusInterval) * 1000
+        {
+            lastStatusLog = now
+            logStatus()
+        }
         let lastSeen = state.upstreamLastSeen.map {
             Date(timeIntervalSinceNow: -Double(now.milliseconds(since: $0)) / 1000)
         }
@@ -597,6 +604,22 @@ public final class FailoverDaemon: @unchecked Sendable {
         {
             lastChildCheck = now
             await checkChildren(on: Catalog(connection: local))
+        }
+    }
+
+    /// repmgr's periodic "monitoring ... in normal state" line (`log_status_interval`).
+    private func logStatus() {
+        let me = context.localNode?.label ?? "node \(configuration.nodeID)"
+        let phase = state.phase.name
+        switch state.role {
+        case .primary:
+            log(OperationMessage(.info, "monitoring primary \(me) (\(phase))"))
+        case .standby, .witness:
+            let upstream = state.upstreamNodeID.flatMap { record(forNode: $0)?.label } ?? "no upstream"
+            let seen = state.upstreamLastSeen.map { "\(now.milliseconds(since: $0) / 1000) seconds ago" } ?? "never"
+            log(
+                OperationMessage(
+                    .info, "\(me) monitoring upstream \(upstream) (\(phase))", detail: "upstream last seen \(seen)"))
         }
     }
 
