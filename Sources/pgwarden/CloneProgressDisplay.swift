@@ -1,6 +1,6 @@
 import Foundation
-import WardenEngine
 import Synchronization
+import WardenEngine
 
 /// Shows clone progress: one self-overwriting line on a terminal, otherwise a plain line
 /// at most once a second (so logs stay readable).

@@ -18,7 +18,8 @@ struct DaemonCommand: AsyncParsableCommand {
 /// `pgwarden daemon start`.
 struct DaemonStart: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "start", abstract: "Start this node's daemon in the background (or repmgrd_service_start_command).")
+        commandName: "start", abstract: "Start this node's daemon in the background (or repmgrd_service_start_command)."
+    )
 
     @OptionGroup var global: GlobalOptions
     @Option(name: [.customShort("w"), .long], help: "Seconds to wait for the daemon to start (default 15).")
@@ -28,7 +29,8 @@ struct DaemonStart: AsyncParsableCommand {
     func run() async throws {
         let context = try CommandContext(global, configurationRequired: true)
         let configuration = try context.requireConfiguration()
-        let executable = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe"))
+        let executable =
+            (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe"))
             ?? CommandLine.arguments[0]
         if dryRun {
             context.console.show(
@@ -77,7 +79,8 @@ struct DaemonStatus: AsyncParsableCommand {
     func run() async throws {
         let context = try CommandContext(global, configurationRequired: false)
         let interval = Double(context.configuration?.monitorIntervalSeconds ?? 2)
-        let report = try await DaemonStatusReport.gather(via: context.localConninfo(), staleAfter: max(10, interval * 3))
+        let report = try await DaemonStatusReport.gather(
+            via: context.localConninfo(), staleAfter: max(10, interval * 3))
         if csv {
             report.csvLines.forEach(Console.out)
             return

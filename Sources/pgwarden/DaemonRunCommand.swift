@@ -18,7 +18,8 @@ struct DaemonRun: AsyncParsableCommand {
         defer { DaemonProcess.releasePIDFile(for: configuration) }
         let signals = DaemonSignals()
         signals.install()
-        let writer = DaemonLogWriter(path: configuration.logFile.isEmpty ? nil : configuration.logFile,
+        let writer = DaemonLogWriter(
+            path: configuration.logFile.isEmpty ? nil : configuration.logFile,
             minimumLevel: context.console.minimumLevel)
         try await FailoverDaemon.run(configuration: configuration, log: writer.sink, signals: signals)
     }

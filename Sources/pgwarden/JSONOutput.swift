@@ -27,7 +27,8 @@ enum ClusterShowJSON {
     }
 
     static func encode(_ report: ClusterShowReport) throws -> String {
-        let primaryLSN = report.rows.first { $0.node.type == .primary && $0.observation.reachable }?.observation.currentLSN
+        let primaryLSN = report.rows.first { $0.node.type == .primary && $0.observation.reachable }?.observation
+            .currentLSN
         let nodes = report.rows.map { row in
             let observation = row.observation
             let lagBytes: Int64? =

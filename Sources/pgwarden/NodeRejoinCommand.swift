@@ -6,7 +6,8 @@ struct NodeRejoinCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "rejoin",
         abstract: "Attach this stopped node (e.g. a failed primary) as a standby of the current primary.",
-        discussion: "Give any live node with -d; pg_rewind runs when the node's timeline diverged and --force-rewind is set."
+        discussion:
+            "Give any live node with -d; pg_rewind runs when the node's timeline diverged and --force-rewind is set."
     )
 
     @OptionGroup var global: GlobalOptions

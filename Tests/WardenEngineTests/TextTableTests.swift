@@ -36,14 +36,22 @@ struct TextTableTests {
     @Test("cluster show marks nodes like repmgr")
     func clusterShowMarkers() {
         let nodes = [
-            NodeRecord(nodeID: 1, upstreamNodeID: nil, nodeName: "node1", type: .primary, conninfo: "host=a password=x", replicationUser: "r", configFile: "/c"),
-            NodeRecord(nodeID: 2, upstreamNodeID: 1, nodeName: "node2", type: .standby, conninfo: "host=b", replicationUser: "r", configFile: "/c"),
-            NodeRecord(nodeID: 3, upstreamNodeID: 1, active: false, nodeName: "node3", type: .standby, conninfo: "host=c", replicationUser: "r", configFile: "/c"),
+            NodeRecord(
+                nodeID: 1, upstreamNodeID: nil, nodeName: "node1", type: .primary, conninfo: "host=a password=x",
+                replicationUser: "r", configFile: "/c"),
+            NodeRecord(
+                nodeID: 2, upstreamNodeID: 1, nodeName: "node2", type: .standby, conninfo: "host=b",
+                replicationUser: "r", configFile: "/c"),
+            NodeRecord(
+                nodeID: 3, upstreamNodeID: 1, active: false, nodeName: "node3", type: .standby, conninfo: "host=c",
+                replicationUser: "r", configFile: "/c"),
         ]
         let primary = NodeObservation(
             inRecovery: false, timeline: 1, currentLSN: LSN(100), receiveLSN: nil, replayLSN: nil,
             replayLagSeconds: nil, walReceiverStatus: nil, senderHost: nil, senderPort: nil,
-            downstream: [.init(applicationName: "node2", state: "streaming", sentLSN: nil, flushLSN: nil, replayLSN: nil)],
+            downstream: [
+                .init(applicationName: "node2", state: "streaming", sentLSN: nil, flushLSN: nil, replayLSN: nil)
+            ],
             serverVersion: "15")
         let standby = NodeObservation(
             inRecovery: true, timeline: 1, currentLSN: nil, receiveLSN: LSN(100), replayLSN: LSN(100),

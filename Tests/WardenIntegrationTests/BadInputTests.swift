@@ -33,12 +33,14 @@ struct BadInputTests {
         let badConninfo = try cluster.sandbox.writeFile(
             "bad_conninfo.conf",
             contents:
-                "node_id=1\nnode_name='x'\nconninfo='host=127.0.0.1 portx=5503 password=hunter2'\ndata_directory='/tmp/x'\n")
+                "node_id=1\nnode_name='x'\nconninfo='host=127.0.0.1 portx=5503 password=hunter2'\ndata_directory='/tmp/x'\n"
+        )
         let conninfo = try await cluster.pgwarden(["-f", badConninfo, "cluster", "show"])
         #expect(conninfo.exitCode == 1)
         #expect(conninfo.stderr.contains("invalid connection option \"portx\""))
         #expect(!conninfo.output.contains("hunter2"))
-        let malformed = try cluster.sandbox.writeFile("malformed.conf", contents: "node_id=1\nthis line has no equals\n")
+        let malformed = try cluster.sandbox.writeFile(
+            "malformed.conf", contents: "node_id=1\nthis line has no equals\n")
         let syntax = try await cluster.pgwarden(["-f", malformed, "cluster", "show"])
         #expect(syntax.exitCode == 1)
         #expect(syntax.stderr.contains("line 2"))

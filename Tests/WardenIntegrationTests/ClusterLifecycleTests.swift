@@ -13,10 +13,16 @@ struct ClusterLifecycleTests {
         // cluster show: all three running, node3 cascading from node2.
         let healthy = try await cluster.waitForClusterShow { $0.exitCode == 0 }
         let lines = healthy.stdout.split(separator: "\n").map(String.init)
-        #expect(lines.first?.hasPrefix(" ID | Name  | Role    | Status    | Upstream | Location | Priority | Timeline | Connection string") == true)
-        #expect(lines.contains { $0.hasPrefix(" 1  | node1 | primary | * running |          | default  | 100      | 1 ") })
-        #expect(lines.contains { $0.hasPrefix(" 2  | node2 | standby |   running | node1    | default  | 100      | 1 ") })
-        #expect(lines.contains { $0.hasPrefix(" 3  | node3 | standby |   running | node2    | default  | 100      | 1 ") })
+        #expect(
+            lines.first?.hasPrefix(
+                " ID | Name  | Role    | Status    | Upstream | Location | Priority | Timeline | Connection string")
+                == true)
+        #expect(
+            lines.contains { $0.hasPrefix(" 1  | node1 | primary | * running |          | default  | 100      | 1 ") })
+        #expect(
+            lines.contains { $0.hasPrefix(" 2  | node2 | standby |   running | node1    | default  | 100      | 1 ") })
+        #expect(
+            lines.contains { $0.hasPrefix(" 3  | node3 | standby |   running | node2    | default  | 100      | 1 ") })
         #expect(healthy.stderr.isEmpty)
 
         // Global options after the command work the same, and from a standby's config too.
@@ -76,7 +82,9 @@ struct ClusterLifecycleTests {
         let stopped = try await cluster.pgwarden(node: 1, ["cluster", "show"])
         #expect(stopped.exitCode == 25)
         #expect(stopped.stdout.contains(" 3  | node3 | standby | ? unreachable | ? node2 "))
-        #expect(stopped.stderr.contains("WARNING: following issues were detected\n  - unable to connect to node \"node3\" (ID: 3)"))
+        #expect(
+            stopped.stderr.contains(
+                "WARNING: following issues were detected\n  - unable to connect to node \"node3\" (ID: 3)"))
         let stoppedCSV = try await cluster.pgwarden(node: 1, ["cluster", "show", "--csv"])
         #expect(stoppedCSV.stdout.hasSuffix("3,-1,-1\n"))
         #expect(stoppedCSV.exitCode == 25)

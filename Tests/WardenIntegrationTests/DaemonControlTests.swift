@@ -21,8 +21,11 @@ struct DaemonControlTests {
         try cluster.server(2).start()
         let status = try await cluster.pgwarden(node: 2, ["service", "status"])
         #expect(status.exitCode == 0, "\(status)")
-        #expect(status.stdout.contains(" ID | Name  | Role    | Status    | Upstream | pgwarden    | PID | Paused? | Upstream last seen"))
-        #expect(status.stdout.contains(" 2  | node2 | standby |   running | node1    | not running | n/a | yes     | n/a"))
+        #expect(
+            status.stdout.contains(
+                " ID | Name  | Role    | Status    | Upstream | pgwarden    | PID | Paused? | Upstream last seen"))
+        #expect(
+            status.stdout.contains(" 2  | node2 | standby |   running | node1    | not running | n/a | yes     | n/a"))
         let csv = try await cluster.pgwarden(node: 1, ["daemon", "status", "--csv"])
         #expect(csv.stdout.contains("1,node1,primary,1,0,-1,1,100,-1,default"))
 

@@ -80,7 +80,8 @@ struct DaemonFailoverTests {
         try cluster.server(1).kill9()
         var promoted = 0
         try await Polling.until("a standby to be promoted", timeout: .seconds(30)) {
-            for node in [2, 3] where (try? cluster.server(node).psql("SELECT pg_is_in_recovery()"))?.hasPrefix("f") == true {
+            for node in [2, 3]
+            where (try? cluster.server(node).psql("SELECT pg_is_in_recovery()"))?.hasPrefix("f") == true {
                 promoted = node
                 return true
             }

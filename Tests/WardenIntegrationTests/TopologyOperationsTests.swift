@@ -49,7 +49,8 @@ struct TopologyOperationsTests {
 
         let dryRun = try await cluster.pgwarden(node: 2, ["standby", "switchover", "--siblings-follow", "--dry-run"])
         #expect(dryRun.exitCode == 0, "\(dryRun)")
-        #expect(dryRun.stderr.contains("replication: node \"node2\" (ID: 2) streams from primary node \"node1\" (ID: 1)"))
+        #expect(
+            dryRun.stderr.contains("replication: node \"node2\" (ID: 2) streams from primary node \"node1\" (ID: 1)"))
         #expect(dryRun.stderr.contains("sibling: node \"node3\" (ID: 3) is reachable and will follow"))
         #expect(dryRun.stderr.contains("would checkpoint and stop node \"node1\" (ID: 1) cleanly"))
         #expect(dryRun.stderr.contains("all prerequisites for \"standby switchover\" are met"))
@@ -67,7 +68,9 @@ struct TopologyOperationsTests {
         #expect(try witness.psql("SELECT node_id FROM repmgr.nodes WHERE type = 'primary' AND active").hasPrefix("2"))
         #expect(try cluster.server(1).psql("SELECT term FROM repmgr.voting_term").hasPrefix("2"))
         let events = try await cluster.pgwarden(node: 2, ["cluster", "events", "--event=standby_switchover"])
-        #expect(events.stdout.contains("node \"node2\" (ID: 2) promoted to primary; node \"node1\" (ID: 1) demoted to standby"))
+        #expect(
+            events.stdout.contains(
+                "node \"node2\" (ID: 2) promoted to primary; node \"node1\" (ID: 1) demoted to standby"))
 
         let back = try await cluster.pgwarden(node: 1, ["standby", "switchover", "--siblings-follow"])
         #expect(back.exitCode == 0, "\(back)")
@@ -91,14 +94,16 @@ struct TopologyOperationsTests {
         #expect(promoteWithPrimary.exitCode == 8)
         #expect(promoteWithPrimary.stderr.contains("already has an active primary"))
 
-        let unknownUpstream = try await cluster.pgwarden(node: 3, ["standby", "follow", "--upstream-node-id=99", "--dry-run"])
+        let unknownUpstream = try await cluster.pgwarden(
+            node: 3, ["standby", "follow", "--upstream-node-id=99", "--dry-run"])
         #expect(unknownUpstream.exitCode == 23)
         #expect(unknownUpstream.stderr.contains("unable to find record for intended upstream node 99"))
 
         // Lag: pause replay on node3, keep writing, and use a 1 s critical threshold.
         _ = try cluster.server(3).psql("SELECT pg_wal_replay_pause()")
         for index in 0..<6 {
-            _ = try cluster.server(1).psql("CREATE TABLE IF NOT EXISTS lagging(i int); INSERT INTO lagging VALUES (\(index))")
+            _ = try cluster.server(1).psql(
+                "CREATE TABLE IF NOT EXISTS lagging(i int); INSERT INTO lagging VALUES (\(index))")
             try await Task.sleep(for: .milliseconds(600))
         }
         try cluster.writeConfig(
@@ -140,7 +145,8 @@ struct TopologyOperationsTests {
 
         // As a standby, it may not follow node2 (its WAL is past the fork point).
         let data = try cluster.server(1).dataDirectory
-        _ = try await ProcessRunner.run(["touch", data + "/standby.signal"], asUser: cluster.sandbox.serverUser.name).check()
+        _ = try await ProcessRunner.run(["touch", data + "/standby.signal"], asUser: cluster.sandbox.serverUser.name)
+            .check()
         try cluster.server(1).start()
         let refused = try await cluster.pgwarden(node: 1, ["standby", "follow", "--upstream-node-id=2"])
         #expect(refused.exitCode == 23, "\(refused)")

@@ -29,7 +29,8 @@ actor NodeWriter {
                 connection = try await PostgresConnection.connect(conninfo, timeout: .seconds(1))
             }
             guard let connection else { return false }
-            try await connection.query("INSERT INTO write_probe (seq) VALUES ($1)", [String(sequence)], timeout: .seconds(1))
+            try await connection.query(
+                "INSERT INTO write_probe (seq) VALUES ($1)", [String(sequence)], timeout: .seconds(1))
             accepted += 1
             return true
         } catch {

@@ -41,19 +41,24 @@ public struct ChildNodeTracker: Sendable {
             switch (attached[child.nodeID], isAttached) {
             case (nil, true):
                 events.append(
-                    Event(name: "child_node_new_connect", nodeID: child.nodeID,
+                    Event(
+                        name: "child_node_new_connect", nodeID: child.nodeID,
                         details: "new \(kind) \"\(child.nodeName)\" (ID: \(child.nodeID)) has connected"))
             case (true, false):
                 disconnectedSince[child.nodeID] = now
                 events.append(
-                    Event(name: "child_node_disconnect", nodeID: child.nodeID,
+                    Event(
+                        name: "child_node_disconnect", nodeID: child.nodeID,
                         details: "\(kind) node \"\(child.nodeName)\" (ID: \(child.nodeID)) has disconnected"))
             case (false, true):
                 let seconds = Int(now - (disconnectedSince[child.nodeID] ?? now))
                 disconnectedSince[child.nodeID] = nil
                 events.append(
-                    Event(name: "child_node_reconnect", nodeID: child.nodeID,
-                        details: "\(kind) node \"\(child.nodeName)\" (ID: \(child.nodeID)) has reconnected after \(seconds) seconds"))
+                    Event(
+                        name: "child_node_reconnect", nodeID: child.nodeID,
+                        details:
+                            "\(kind) node \"\(child.nodeName)\" (ID: \(child.nodeID)) has reconnected after \(seconds) seconds"
+                    ))
             default:
                 break
             }

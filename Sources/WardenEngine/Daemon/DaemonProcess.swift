@@ -39,7 +39,9 @@ public enum DaemonProcess {
     }
 
     public static func releasePIDFile(for configuration: NodeConfiguration) {
-        if runningPID(for: configuration) == getpid() { try? FileManager.default.removeItem(atPath: pidFile(for: configuration)) }
+        if runningPID(for: configuration) == getpid() {
+            try? FileManager.default.removeItem(atPath: pidFile(for: configuration))
+        }
     }
 
     /// Starts the daemon and waits until its PID file names a live process.
@@ -81,10 +83,12 @@ public enum DaemonProcess {
     /// Stops the daemon (SIGTERM, or the configured stop command) and waits until it exited.
     public static func stop(_ configuration: NodeConfiguration, wait: Duration) async throws(WardenError) {
         if let custom = configuration.repmgrdServiceStopCommand {
-            let outcome = await ChildProcess.runLogged(["/bin/sh", "-c", custom], logFile: DaemonLog.path(for: configuration))
+            let outcome = await ChildProcess.runLogged(
+                ["/bin/sh", "-c", custom], logFile: DaemonLog.path(for: configuration))
             guard outcome.exitCode == 0 else {
                 throw WardenError(
-                    "repmgrd_service_stop_command failed with exit code \(outcome.exitCode)", exitStatus: .repmgrdService)
+                    "repmgrd_service_stop_command failed with exit code \(outcome.exitCode)",
+                    exitStatus: .repmgrdService)
             }
             return
         }
@@ -108,7 +112,8 @@ public enum DaemonProcess {
         let outcome = await ChildProcess.runLogged(
             ["/bin/sh", "-c", arguments.map(ShellQuoting.quote).joined(separator: " ") + " &"], logFile: logFile)
         guard outcome.exitCode == 0 else {
-            throw WardenError("unable to start the pgwarden daemon", detail: "see \(logFile)", exitStatus: .repmgrdService)
+            throw WardenError(
+                "unable to start the pgwarden daemon", detail: "see \(logFile)", exitStatus: .repmgrdService)
         }
     }
 }

@@ -251,7 +251,8 @@ public final class FailoverDaemon: @unchecked Sendable {
         _ nodeID: Int, record: NodeRecord?, checkType: NodeConfiguration.ConnectionCheckType, query: String
     ) async -> InboxItem {
         guard let record, let conninfo = try? Conninfo(parsing: record.conninfo) else {
-            return .upstreamChecked(.upstreamUnreachable(nodeID: nodeID, detail: "node \(nodeID) is not registered"), nil)
+            return .upstreamChecked(
+                .upstreamUnreachable(nodeID: nodeID, detail: "node \(nodeID) is not registered"), nil)
         }
         do {
             let connection = try await PostgresConnection.connect(conninfo)
@@ -313,7 +314,8 @@ public final class FailoverDaemon: @unchecked Sendable {
                         return view
                     }
                     return PeerView(
-                        nodeID: record.nodeID, reachable: true, daemonRunning: false, isWitness: record.type == .witness,
+                        nodeID: record.nodeID, reachable: true, daemonRunning: false,
+                        isWitness: record.type == .witness,
                         inRecovery: record.type == .witness ? nil : inRecovery, receivedLSN: lsn,
                         priority: record.priority, location: record.location, failover: nil,
                         upstreamNodeID: record.upstreamNodeID, seesUpstream: false, upstreamLastSeenAgo: nil, term: 0,
@@ -328,7 +330,9 @@ public final class FailoverDaemon: @unchecked Sendable {
 
     /// Delivers a message to each node's daemon in the background.
     private func send(_ message: DaemonMessage, to nodeIDs: [Int]) async {
-        log(OperationMessage(.info, "sending \(message.summary) to nodes \(nodeIDs.map(String.init).joined(separator: ", "))"))
+        log(
+            OperationMessage(
+                .info, "sending \(message.summary) to nodes \(nodeIDs.map(String.init).joined(separator: ", "))"))
         let targets = nodeIDs.compactMap { record(forNode: $0) }
         let log = self.log
         let root = mailboxRoot
@@ -345,11 +349,14 @@ public final class FailoverDaemon: @unchecked Sendable {
                         let connection = try await PostgresConnection.connect(
                             try Conninfo(parsing: record.conninfo), timeout: .seconds(2))
                         let directory = DaemonMailbox.directory(
-                            root: mailboxRoot, systemIdentifier: try await DaemonMailbox.systemIdentifier(of: connection),
+                            root: mailboxRoot,
+                            systemIdentifier: try await DaemonMailbox.systemIdentifier(of: connection),
                             node: record)
                         try await DaemonMailbox.send(message, to: directory, via: connection)
                     } catch {
-                        log(OperationMessage(.warning, "unable to reach the daemon of \(record.label): \(error.message)"))
+                        log(
+                            OperationMessage(
+                                .warning, "unable to reach the daemon of \(record.label): \(error.message)"))
                     }
                 }
             }
@@ -382,7 +389,8 @@ public final class FailoverDaemon: @unchecked Sendable {
                     local, timeout: .seconds(max(configuration.promoteCheckTimeout, 1)))
                 log(OperationMessage(.notice, "promoted in \(took.secondsText)"))
             }
-            _ = try await PromotionSteps.recordPromotion(of: configuration.nodeID, in: Catalog(connection: local), term: term)
+            _ = try await PromotionSteps.recordPromotion(
+                of: configuration.nodeID, in: Catalog(connection: local), term: term)
             upstreamWatch = nil
             return .promotionFinished(success: true, detail: "node \(configuration.nodeID) promoted in term \(term)")
         } catch {
@@ -397,8 +405,11 @@ public final class FailoverDaemon: @unchecked Sendable {
         do {
             if !configuration.followCommand.isEmpty {
                 let command = configuration.followCommand.replacingOccurrences(of: "%n", with: String(nodeID))
-                let outcome = await ChildProcess.runLogged(["/bin/sh", "-c", command], logFile: DaemonLog.path(for: configuration))
-                return .followFinished(nodeID: nodeID, success: outcome.exitCode == 0, detail: "follow_command exited with \(outcome.exitCode)")
+                let outcome = await ChildProcess.runLogged(
+                    ["/bin/sh", "-c", command], logFile: DaemonLog.path(for: configuration))
+                return .followFinished(
+                    nodeID: nodeID, success: outcome.exitCode == 0,
+                    detail: "follow_command exited with \(outcome.exitCode)")
             }
             let upstream = try await PostgresConnection.connect(try Conninfo(parsing: target.conninfo))
             let mine = try await NodeFacts.read(local)
@@ -462,9 +473,11 @@ public final class FailoverDaemon: @unchecked Sendable {
         }
         let stop = ServiceCommands(
             configuration: configuration, dataDirectory: configuration.dataDirectory,
-            fallbackBindir: ShellQuoting.quote(configuration.pgBindir.isEmpty ? "/usr/lib/postgresql/15/bin" : configuration.pgBindir)
+            fallbackBindir: ShellQuoting.quote(
+                configuration.pgBindir.isEmpty ? "/usr/lib/postgresql/15/bin" : configuration.pgBindir)
         ).stop
-        _ = await ChildProcess.runLogged(["/bin/sh", "-c", stop], logFile: configuration.dataDirectory + "/pgwarden-server.log")
+        _ = await ChildProcess.runLogged(
+            ["/bin/sh", "-c", stop], logFile: configuration.dataDirectory + "/pgwarden-server.log")
         local = nil
         let operation = NodeRejoin(configuration: configuration, source: source, forceRewind: true)
         do {
@@ -538,7 +551,8 @@ public final class FailoverDaemon: @unchecked Sendable {
             do throws(WardenError) {
                 let primary = try await PostgresConnection.connect(conninfo, timeout: .seconds(2))
                 try await MonitoringHistoryWriter.record(
-                    standbyID: standbyID, standby: local, primaryID: primaryNodeID, primary: Catalog(connection: primary))
+                    standbyID: standbyID, standby: local, primaryID: primaryNodeID,
+                    primary: Catalog(connection: primary))
             } catch {
                 log(OperationMessage(.warning, "unable to write monitoring history: \(error.message)"))
             }
@@ -597,7 +611,9 @@ public final class FailoverDaemon: @unchecked Sendable {
             now.milliseconds(since: lastWitnessSync) >= Int64(configuration.witnessSyncInterval) * 1000
         {
             lastWitnessSync = now
-            onPrimary { primary in _ = try? await WitnessMetadataSync.sync(from: primary, to: Catalog(connection: local)) }
+            onPrimary { primary in
+                _ = try? await WitnessMetadataSync.sync(from: primary, to: Catalog(connection: local))
+            }
         }
         if state.role == .primary, facts?.inRecovery == false, let local, configuration.childNodesCheckInterval > 0,
             now.milliseconds(since: lastChildCheck) >= Int64(configuration.childNodesCheckInterval) * 1000
@@ -624,8 +640,9 @@ public final class FailoverDaemon: @unchecked Sendable {
     }
 
     private func checkChildren(on primary: Catalog) async {
-        guard let attached = try? await primary.connection.query(
-            "SELECT application_name FROM pg_catalog.pg_stat_replication WHERE state = 'streaming'")
+        guard
+            let attached = try? await primary.connection.query(
+                "SELECT application_name FROM pg_catalog.pg_stat_replication WHERE state = 'streaming'")
         else { return }
         let names = Set(attached.rows.compactMap { $0.string("application_name") })
         let mine = context.nodes.filter { $0.upstreamNodeID == configuration.nodeID }

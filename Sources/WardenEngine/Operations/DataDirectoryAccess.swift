@@ -40,7 +40,8 @@ public enum DataDirectoryAccess {
     /// The postmaster PID recorded in `postmaster.pid` if that process is alive.
     public static func runningPostmaster(in dataDirectory: String) -> Int32? {
         guard let text = try? String(contentsOfFile: dataDirectory + "/postmaster.pid", encoding: .utf8),
-            let firstLine = text.split(separator: "\n").first, let pid = Int32(firstLine.trimmingCharacters(in: .whitespaces)),
+            let firstLine = text.split(separator: "\n").first,
+            let pid = Int32(firstLine.trimmingCharacters(in: .whitespaces)),
             pid > 0
         else { return nil }
         return kill(pid, 0) == 0 || errno == EPERM ? pid : nil

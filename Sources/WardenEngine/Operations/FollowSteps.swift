@@ -47,12 +47,14 @@ public enum FollowSteps {
             upstreamHistory: history)
         switch verdict {
         case .compatible:
-            if follower.timeline == upstream.timeline && follower.position > upstream.position && upstream.inRecovery
-                == false
+            if follower.timeline == upstream.timeline && follower.position > upstream.position
+                && upstream.inRecovery
+                    == false
             {
                 throw WardenError(
                     "\(followerLabel) is ahead of \(upstreamLabel) on timeline \(follower.timeline) (\(follower.position) > \(upstream.position))",
-                    hint: "execute \"pgwarden node rejoin --force-rewind\" on the stopped node", exitStatus: .followFailed)
+                    hint: "execute \"pgwarden node rejoin --force-rewind\" on the stopped node",
+                    exitStatus: .followFailed)
             }
         case .diverged(let fork, let local):
             throw WardenError(

@@ -48,7 +48,9 @@ public struct NodeRejoin: Sendable {
         switch verdict {
         case .compatible:
             plan.checks.append(
-                .pass("timeline", "this node (timeline \(control.timeline), \(control.position)) can follow \(primaryRecord.label)"))
+                .pass(
+                    "timeline",
+                    "this node (timeline \(control.timeline), \(control.position)) can follow \(primaryRecord.label)"))
         case .diverged(let fork, let position):
             needsRewind = true
             let reason =
@@ -77,14 +79,18 @@ public struct NodeRejoin: Sendable {
         if !control.shutDownCleanly {
             if forceRewind {
                 needsRewind = true
-                plan.checks.append(.warning("shutdown", "not shut down cleanly (\(control.state)); pg_rewind will run crash recovery first"))
+                plan.checks.append(
+                    .warning(
+                        "shutdown", "not shut down cleanly (\(control.state)); pg_rewind will run crash recovery first")
+                )
             } else {
                 plan.checks.append(
                     .fail(
                         "shutdown",
                         WardenError(
                             "this node was not shut down cleanly (state: \"\(control.state)\")",
-                            hint: "use --force-rewind (pg_rewind runs crash recovery first), or start and stop it cleanly",
+                            hint:
+                                "use --force-rewind (pg_rewind runs crash recovery first), or start and stop it cleanly",
                             exitStatus: .rejoinFailed)))
             }
         } else {
@@ -96,7 +102,8 @@ public struct NodeRejoin: Sendable {
                     "pg_rewind prerequisites",
                     WardenError(
                         "pg_rewind needs wal_log_hints=on or data checksums, and this node has neither",
-                        hint: "clone the node again with \"pgwarden standby clone --force\"", exitStatus: .rejoinFailed)))
+                        hint: "clone the node again with \"pgwarden standby clone --force\"", exitStatus: .rejoinFailed)
+                ))
         }
         if needsRewind { plan.actions.append("execute pg_rewind from \(primaryRecord.label)") }
         plan.actions.append("write standby.signal and primary_conninfo for \(primaryRecord.label), start the server")
@@ -147,7 +154,8 @@ public struct NodeRejoin: Sendable {
                     exitStatus: .rejoinFailed)
             }
             for (name, contents) in preserved {
-                FileManager.default.createFile(atPath: data + "/" + name, contents: contents, attributes: [.posixPermissions: 0o600])
+                FileManager.default.createFile(
+                    atPath: data + "/" + name, contents: contents, attributes: [.posixPermissions: 0o600])
             }
             report(OperationMessage(.info, "pg_rewind complete; this node's configuration files were kept"))
         }
@@ -172,9 +180,11 @@ public struct NodeRejoin: Sendable {
         }
         let commands = ServiceCommands(
             configuration: configuration, dataDirectory: data,
-            fallbackBindir: ShellQuoting.quote(configuration.pgBindir.isEmpty ? "/usr/lib/postgresql/15/bin" : configuration.pgBindir))
+            fallbackBindir: ShellQuoting.quote(
+                configuration.pgBindir.isEmpty ? "/usr/lib/postgresql/15/bin" : configuration.pgBindir))
         report(OperationMessage(.notice, "starting server"))
-        let start = await ChildProcess.runLogged(["/bin/sh", "-c", commands.start], logFile: data + "/pgwarden-server.log")
+        let start = await ChildProcess.runLogged(
+            ["/bin/sh", "-c", commands.start], logFile: data + "/pgwarden-server.log")
         guard start.exitCode == 0 else {
             let log = (try? String(contentsOfFile: data + "/pgwarden-server.log", encoding: .utf8)) ?? ""
             let tail = log.split(separator: "\n").suffix(5).joined(separator: "\n")

@@ -30,7 +30,9 @@ public struct PreflightCheck: Sendable, Equatable {
     /// (node names are application names: they must be unique).
     static func nameClash(_ configuration: NodeConfiguration, among nodes: [NodeRecord]) -> PreflightCheck? {
         guard
-            let clash = nodes.first(where: { $0.nodeName == configuration.nodeName && $0.nodeID != configuration.nodeID })
+            let clash = nodes.first(where: {
+                $0.nodeName == configuration.nodeName && $0.nodeID != configuration.nodeID
+            })
         else { return nil }
         return .fail(
             "node name",

@@ -22,7 +22,8 @@ public struct PrimaryRegistration: Sendable {
             nodeID: configuration.nodeID, upstreamNodeID: nil, active: true, nodeName: configuration.nodeName,
             type: .primary, location: configuration.location, priority: configuration.priority,
             conninfo: configuration.conninfo, replicationUser: configuration.effectiveReplicationUser,
-            slotName: configuration.useReplicationSlots ? NodeRecord.defaultSlotName(nodeID: configuration.nodeID) : nil,
+            slotName: configuration.useReplicationSlots
+                ? NodeRecord.defaultSlotName(nodeID: configuration.nodeID) : nil,
             configFile: configuration.filePath)
     }
 
@@ -60,7 +61,8 @@ public struct PrimaryRegistration: Sendable {
                             hint: "use -F/--force to overwrite the existing node record", exitStatus: .badConfig)))
             }
             if let clash = PreflightCheck.nameClash(configuration, among: nodes) { plan.checks.append(clash) }
-            if let other = nodes.first(where: { $0.type == .primary && $0.active && $0.nodeID != configuration.nodeID }),
+            if let other = nodes.first(where: { $0.type == .primary && $0.active && $0.nodeID != configuration.nodeID }
+            ),
                 !force
             {
                 plan.checks.append(
@@ -68,10 +70,12 @@ public struct PrimaryRegistration: Sendable {
                         "other primary",
                         WardenError(
                             "there is already an active registered primary \(other.label) in this cluster",
-                            hint: "unregister it with \"pgwarden primary unregister --node-id=\(other.nodeID)\" or use -F/--force",
+                            hint:
+                                "unregister it with \"pgwarden primary unregister --node-id=\(other.nodeID)\" or use -F/--force",
                             exitStatus: .badConfig)))
             }
-            plan.actions.append(existing == nil ? "insert the primary node record" : "overwrite the primary node record")
+            plan.actions.append(
+                existing == nil ? "insert the primary node record" : "overwrite the primary node record")
         } else {
             plan.checks.append(.pass("metadata schema", "schema \"repmgr\" will be created"))
             plan.actions.append("create the metadata schema \"repmgr\"")

@@ -40,7 +40,8 @@ public enum PromotionSteps {
                     [String(demotedID), String(upstreamID)])
             }
             let updated = try await catalog.connection.query(
-                "UPDATE repmgr.voting_term SET term = COALESCE($1::int, term + 1) RETURNING term", [term.map(String.init)])
+                "UPDATE repmgr.voting_term SET term = COALESCE($1::int, term + 1) RETURNING term",
+                [term.map(String.init)])
             try await catalog.commit()
             return updated.first?.int("term") ?? 0
         } catch {

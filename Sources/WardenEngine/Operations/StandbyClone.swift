@@ -49,7 +49,8 @@ public struct StandbyClone: Sendable {
         let contents = (try? FileManager.default.contentsOfDirectory(atPath: dataDirectory)) ?? []
         if !contents.isEmpty {
             if force {
-                plan.checks.append(.warning("data directory", "\"\(dataDirectory)\" is not empty and will be replaced (--force)"))
+                plan.checks.append(
+                    .warning("data directory", "\"\(dataDirectory)\" is not empty and will be replaced (--force)"))
             } else {
                 throw WardenError(
                     "specified data directory \"\(dataDirectory)\" exists and is not empty",

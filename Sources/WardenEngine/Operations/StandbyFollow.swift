@@ -37,7 +37,8 @@ public struct StandbyFollow: Sendable {
         let current = try await primary.nodes()
         guard let me = current.first(where: { $0.nodeID == configuration.nodeID }) else {
             throw WardenError(
-                "node \(configuration.nodeID) is not registered", hint: "register it with \"pgwarden standby register\"",
+                "node \(configuration.nodeID) is not registered",
+                hint: "register it with \"pgwarden standby register\"",
                 exitStatus: .followFailed)
         }
         let upstream: NodeRecord
@@ -89,16 +90,19 @@ public struct StandbyFollow: Sendable {
         try await prepared.primary.connection.query(
             "UPDATE repmgr.nodes SET upstream_node_id = $2, active = true WHERE node_id = $1",
             [String(prepared.me.nodeID), String(prepared.upstream.nodeID)])
-        let timeout: Duration = .seconds(max(wait ? configuration.primaryFollowTimeout : configuration.standbyFollowTimeout, 1))
+        let timeout: Duration = .seconds(
+            max(wait ? configuration.primaryFollowTimeout : configuration.standbyFollowTimeout, 1))
         let streaming = await FollowSteps.waitUntilStreaming(
             follower: prepared.me, upstreamConnection: prepared.upstreamConnection, timeout: timeout)
-        let details = "standby attached to upstream node \"\(prepared.upstream.nodeName)\" (ID: \(prepared.upstream.nodeID))"
+        let details =
+            "standby attached to upstream node \"\(prepared.upstream.nodeName)\" (ID: \(prepared.upstream.nodeID))"
         await EventRecorder(report: report, configuration: configuration).record(
             "standby_follow", nodeID: prepared.me.nodeID, successful: streaming, details: details, in: prepared.primary)
         guard streaming else {
             throw WardenError(
                 "this node did not start streaming from \(prepared.upstream.label) within \(timeout.secondsText)",
-                hint: "check this node's PostgreSQL log; if its timeline diverged, use \"pgwarden node rejoin --force-rewind\"",
+                hint:
+                    "check this node's PostgreSQL log; if its timeline diverged, use \"pgwarden node rejoin --force-rewind\"",
                 exitStatus: .followFailed)
         }
         report(OperationMessage(.notice, "STANDBY FOLLOW successful", detail: details))

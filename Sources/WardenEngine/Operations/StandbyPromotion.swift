@@ -32,10 +32,12 @@ public struct StandbyPromotion: Sendable {
         let nodes = try await catalog.nodes()
         guard nodes.contains(where: { $0.nodeID == configuration.nodeID }) else {
             throw WardenError(
-                "node \(configuration.nodeID) is not registered", hint: "register it with \"pgwarden standby register\"",
+                "node \(configuration.nodeID) is not registered",
+                hint: "register it with \"pgwarden standby register\"",
                 exitStatus: .badConfig)
         }
-        let observations = await NodeProber.probeAll(nodes.filter { $0.nodeID != configuration.nodeID && $0.type != .witness })
+        let observations = await NodeProber.probeAll(
+            nodes.filter { $0.nodeID != configuration.nodeID && $0.type != .witness })
         if let running = nodes.first(where: { observations[$0.nodeID]?.inRecovery == false }) {
             plan.checks.append(
                 .fail(
@@ -84,16 +86,20 @@ public struct StandbyPromotion: Sendable {
         let term = try await PromotionSteps.recordPromotion(of: configuration.nodeID, in: catalog)
         await EventRecorder(report: report, configuration: configuration).record(
             "standby_promote", nodeID: configuration.nodeID,
-            details: "server \"\(configuration.nodeName)\" (ID: \(configuration.nodeID)) was successfully promoted to primary",
+            details:
+                "server \"\(configuration.nodeName)\" (ID: \(configuration.nodeID)) was successfully promoted to primary",
             in: catalog)
         report(
             OperationMessage(
                 .notice,
                 "STANDBY PROMOTE successful",
-                detail: "server \"\(configuration.nodeName)\" (ID: \(configuration.nodeID)) was successfully promoted to primary (voting term \(term))"))
+                detail:
+                    "server \"\(configuration.nodeName)\" (ID: \(configuration.nodeID)) was successfully promoted to primary (voting term \(term))"
+            ))
         if siblingsFollow, let me = try await catalog.node(id: configuration.nodeID) {
             for sibling in siblings(in: prepared.nodes, oldPrimary: prepared.oldPrimary) {
-                await SiblingFollow.move(sibling, to: me, upstreamCatalog: catalog, configuration: configuration, report: report)
+                await SiblingFollow.move(
+                    sibling, to: me, upstreamCatalog: catalog, configuration: configuration, report: report)
             }
         }
     }

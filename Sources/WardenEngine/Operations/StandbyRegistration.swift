@@ -29,7 +29,9 @@ public struct StandbyRegistration: Sendable {
     public func prepare(report: @escaping MessageSink) async throws(WardenError) -> Prepared {
         var plan = OperationPlan(operation: "standby register")
         let conninfo = try Conninfo(parsing: configuration.conninfo)
-        report(OperationMessage(.info, "connecting to local node \"\(configuration.nodeName)\" (ID: \(configuration.nodeID))"))
+        report(
+            OperationMessage(
+                .info, "connecting to local node \"\(configuration.nodeName)\" (ID: \(configuration.nodeID))"))
         let local = try await connectWaiting(conninfo)
 
         let recovery = try await local.query("SELECT pg_catalog.pg_is_in_recovery() AS in_recovery")
@@ -70,7 +72,8 @@ public struct StandbyRegistration: Sendable {
             report(
                 OperationMessage(
                     .warning,
-                    "--upstream-node-id not supplied, assuming upstream node is primary (node ID: \(primaryRecord.nodeID))"))
+                    "--upstream-node-id not supplied, assuming upstream node is primary (node ID: \(primaryRecord.nodeID))"
+                ))
         }
 
         let existing = current.first { $0.nodeID == configuration.nodeID }
@@ -98,7 +101,8 @@ public struct StandbyRegistration: Sendable {
             nodeName: configuration.nodeName, type: .standby, location: configuration.location,
             priority: configuration.priority, conninfo: configuration.conninfo,
             replicationUser: configuration.effectiveReplicationUser,
-            slotName: configuration.useReplicationSlots ? NodeRecord.defaultSlotName(nodeID: configuration.nodeID) : nil,
+            slotName: configuration.useReplicationSlots
+                ? NodeRecord.defaultSlotName(nodeID: configuration.nodeID) : nil,
             configFile: configuration.filePath)
         plan.actions.append(
             "\(existing == nil ? "insert" : "overwrite") the standby node record with upstream \(upstream.label)")

@@ -44,7 +44,9 @@ public struct StandbySwitchover: Sendable {
 
     public func prepare(report: @escaping MessageSink) async throws(WardenError) -> Prepared {
         var plan = OperationPlan(operation: "standby switchover")
-        report(OperationMessage(.notice, "checking switchover on node \"\(configuration.nodeName)\" (ID: \(configuration.nodeID))"))
+        report(
+            OperationMessage(
+                .notice, "checking switchover on node \"\(configuration.nodeName)\" (ID: \(configuration.nodeID))"))
         let local = try await PostgresConnection.connect(try Conninfo(parsing: configuration.conninfo))
         let facts = try await NodeFacts.read(local)
         guard facts.inRecovery else {
@@ -57,7 +59,8 @@ public struct StandbySwitchover: Sendable {
         let nodes = try await primary.nodes()
         guard let candidate = nodes.first(where: { $0.nodeID == configuration.nodeID }) else {
             throw WardenError(
-                "node \(configuration.nodeID) is not registered", hint: "register it with \"pgwarden standby register\"",
+                "node \(configuration.nodeID) is not registered",
+                hint: "register it with \"pgwarden standby register\"",
                 exitStatus: .switchoverFailed)
         }
         let primaryFacts = try await NodeFacts.read(primary.connection)
@@ -78,7 +81,8 @@ public struct StandbySwitchover: Sendable {
                         "replication lag",
                         WardenError(
                             "replication lag of \(Int(lagSeconds)) seconds exceeds replication_lag_critical (\(configuration.replicationLagCritical))",
-                            hint: "wait for the standby to catch up, or use -F/--force", exitStatus: .switchoverFailed)))
+                            hint: "wait for the standby to catch up, or use -F/--force", exitStatus: .switchoverFailed))
+                )
             } else {
                 plan.checks.append(
                     .pass("replication lag", "\(Int(lagSeconds)) seconds, \(row.int64("lag_bytes") ?? 0) bytes behind"))
@@ -89,7 +93,8 @@ public struct StandbySwitchover: Sendable {
                     "replication",
                     WardenError(
                         "\(candidate.label) is not streaming from the primary \(oldPrimary.label)",
-                        hint: "switchover needs a streaming standby of the current primary; check \"pgwarden cluster show\"",
+                        hint:
+                            "switchover needs a streaming standby of the current primary; check \"pgwarden cluster show\"",
                         exitStatus: .switchoverFailed)))
         }
 
@@ -126,7 +131,8 @@ public struct StandbySwitchover: Sendable {
             plan.checks.append(
                 .fail(
                     "WAL replay",
-                    WardenError("WAL replay is paused on the candidate", hint: "resume it with pg_wal_replay_resume()",
+                    WardenError(
+                        "WAL replay is paused on the candidate", hint: "resume it with pg_wal_replay_resume()",
                         exitStatus: .switchoverFailed)))
         } else {
             plan.checks.append(.pass("WAL replay", "not paused"))
@@ -168,7 +174,8 @@ public struct StandbySwitchover: Sendable {
         }
         let oldPrimaryHost = ServerHost(connection: primary.connection)
         if await oldPrimaryHost.isAvailable() {
-            plan.checks.append(.pass("control channel", "the primary accepts pgwarden's server-side commands (no SSH needed)"))
+            plan.checks.append(
+                .pass("control channel", "the primary accepts pgwarden's server-side commands (no SSH needed)"))
         } else {
             plan.checks.append(
                 .fail(
@@ -194,7 +201,8 @@ public struct StandbySwitchover: Sendable {
             configuration: oldConfiguration, dataDirectory: primaryFacts.dataDirectory,
             fallbackBindir: ServiceCommands.serverBindirExpression)
         plan.actions.append("checkpoint and stop \(oldPrimary.label) cleanly: \(commands.stop)")
-        plan.actions.append("wait until \(candidate.label) has received all of its WAL, then promote \(candidate.label)")
+        plan.actions.append(
+            "wait until \(candidate.label) has received all of its WAL, then promote \(candidate.label)")
         plan.actions.append("restart \(oldPrimary.label) as a standby of \(candidate.label): \(commands.start)")
         for sibling in siblings { plan.actions.append("re-point sibling \(sibling.label) to \(candidate.label)") }
         let witnesses = nodes.filter { $0.type == .witness && $0.active }
@@ -224,7 +232,9 @@ public struct StandbySwitchover: Sendable {
         let primaryConnection = prepared.primary.connection
 
         // 1. Prepare the old primary to return as a standby of the candidate.
-        if let slot = oldPrimary.slotName ?? (configuration.useReplicationSlots ? NodeRecord.defaultSlotName(nodeID: oldPrimary.nodeID) : nil) {
+        if let slot = oldPrimary.slotName
+            ?? (configuration.useReplicationSlots ? NodeRecord.defaultSlotName(nodeID: oldPrimary.nodeID) : nil)
+        {
             try await local.query(
                 """
                 SELECT pg_catalog.pg_create_physical_replication_slot($1)
@@ -244,7 +254,8 @@ public struct StandbySwitchover: Sendable {
         try await candidateSettings.reload()
         report(Self.step("checkpoint on \(oldPrimary.label)", since: start))
         try await primaryConnection.query("CHECKPOINT")
-        let lastPrimaryLSN = try await primaryConnection.query("SELECT pg_catalog.pg_current_wal_lsn() AS lsn")
+        let lastPrimaryLSN =
+            try await primaryConnection.query("SELECT pg_catalog.pg_current_wal_lsn() AS lsn")
             .first?.lsn("lsn") ?? .zero
 
         // 2. Stop it cleanly and bring it back as a standby, through its own server.
@@ -260,12 +271,14 @@ public struct StandbySwitchover: Sendable {
             throw WardenError(
                 "\(oldPrimary.label) did not shut down within shutdown_check_timeout (\(configuration.shutdownCheckTimeout) s)",
                 detail: "nothing was promoted; \(oldPrimary.label) may still be the primary",
-                hint: "check \(commands.dataDirectory)/pgwarden-switchover.log on its host", exitStatus: .switchoverFailed)
+                hint: "check \(commands.dataDirectory)/pgwarden-switchover.log on its host",
+                exitStatus: .switchoverFailed)
         }
         report(Self.step("\(oldPrimary.label) is shut down", since: start))
 
         // 3. Wait until the candidate has all of the old primary's WAL (its shutdown checkpoint is after lastPrimaryLSN).
-        let caughtUp = await waitForWAL(after: lastPrimaryLSN, on: local, timeout: .seconds(max(configuration.walReceiveCheckTimeout, 1)))
+        let caughtUp = await waitForWAL(
+            after: lastPrimaryLSN, on: local, timeout: .seconds(max(configuration.walReceiveCheckTimeout, 1)))
         guard caughtUp else {
             try? await candidateSettings.set("wal_retrieve_retry_interval", to: nil)
             try? await candidateSettings.reload()
@@ -301,7 +314,8 @@ public struct StandbySwitchover: Sendable {
 
         // 6. Siblings, old primary, witnesses.
         for sibling in prepared.siblings {
-            await SiblingFollow.move(sibling, to: newPrimary, upstreamCatalog: catalog, configuration: configuration, report: report)
+            await SiblingFollow.move(
+                sibling, to: newPrimary, upstreamCatalog: catalog, configuration: configuration, report: report)
         }
         var demoted = demotedRecord
         demoted.upstreamNodeID = candidate.nodeID
@@ -319,7 +333,8 @@ public struct StandbySwitchover: Sendable {
         guard rejoined else {
             throw WardenError(
                 "switchover incomplete: \(oldPrimary.label) is not streaming from \(candidate.label)",
-                detail: "\(candidate.label) is the primary (voting term \(term)); \(oldPrimary.label) did not attach within node_rejoin_timeout",
+                detail:
+                    "\(candidate.label) is the primary (voting term \(term)); \(oldPrimary.label) did not attach within node_rejoin_timeout",
                 hint: forceRewind
                     ? "on \(oldPrimary.label)'s host run \"pgwarden node rejoin --force-rewind\""
                     : "on \(oldPrimary.label)'s host run \"pgwarden node rejoin\" (add --force-rewind if its timeline diverged)",

@@ -6,7 +6,9 @@ enum WitnessCopy {
             let connection = try await PostgresConnection.connect(try Conninfo(parsing: witness.conninfo))
             _ = try await WitnessMetadataSync.sync(from: primary, to: Catalog(connection: connection))
         } catch {
-            report(OperationMessage(.warning, "unable to update the metadata copy on witness \(witness.label): \(error.message)"))
+            report(
+                OperationMessage(
+                    .warning, "unable to update the metadata copy on witness \(witness.label): \(error.message)"))
         }
     }
 }

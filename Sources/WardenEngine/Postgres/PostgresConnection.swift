@@ -56,7 +56,8 @@ public final class PostgresConnection: @unchecked Sendable {
     ) -> Result<PostgresConnection, WardenError> {
         let deadline = ContinuousClock.now + timeout
         guard let raw = PQconnectStart(connectionString) else {
-            return .failure(WardenError("connection to database failed", detail: "out of memory", exitStatus: .dbConnection))
+            return .failure(
+                WardenError("connection to database failed", detail: "out of memory", exitStatus: .dbConnection))
         }
         func fail(_ reason: String) -> Result<PostgresConnection, WardenError> {
             PQfinish(raw)
@@ -109,7 +110,9 @@ public final class PostgresConnection: @unchecked Sendable {
 
     /// True once a query timed out without the server answering the cancel: the
     /// connection is then unusable and must be replaced.
-    public var isBroken: Bool { broken.load(ordering: .relaxed) || lock.withLock { _ in PQstatus(raw) != CONNECTION_OK } }
+    public var isBroken: Bool {
+        broken.load(ordering: .relaxed) || lock.withLock { _ in PQstatus(raw) != CONNECTION_OK }
+    }
 
     /// Waits up to `timeout` for the idle connection to be closed by the server (its process or
     /// host died); returns true when it was. Costs no CPU while waiting: a daemon holds one
@@ -142,7 +145,8 @@ public final class PostgresConnection: @unchecked Sendable {
         _ sql: String, _ parameters: [String?] = [], timeout: Duration = .seconds(60)
     ) async throws(WardenError) -> QueryResult {
         let outcome: Result<QueryResult, WardenError> = await DedicatedThread.run { [self] in
-            lock.withLock { _ in runBlocking(sql: sql, parameters: parameters, simpleProtocol: false, timeout: timeout) }
+            lock.withLock { _ in runBlocking(sql: sql, parameters: parameters, simpleProtocol: false, timeout: timeout)
+            }
         }
         return try outcome.get()
     }

@@ -38,9 +38,11 @@ public struct ServerHost: Sendable {
         } catch {
             failure = error
         }
-        let output = (try? await connection.query("SELECT pg_catalog.pg_read_file($1) AS output", [outputFile]))?
+        let output =
+            (try? await connection.query("SELECT pg_catalog.pg_read_file($1) AS output", [outputFile]))?
             .first?.string("output") ?? ""
-        _ = try? await connection.query("SELECT set_config('pgwarden.program', $1, false)", ["rm -f \(ShellQuoting.quote(outputFile))"])
+        _ = try? await connection.query(
+            "SELECT set_config('pgwarden.program', $1, false)", ["rm -f \(ShellQuoting.quote(outputFile))"])
         _ = try? await connection.query(Self.runStatement)
         if let failure {
             throw WardenError(

@@ -38,7 +38,8 @@ public enum ChildProcess {
         do {
             try process.run()
         } catch {
-            return Outcome(exitCode: 127, output: "could not start \(executable): \(error.localizedDescription)", timedOut: false)
+            return Outcome(
+                exitCode: 127, output: "could not start \(executable): \(error.localizedDescription)", timedOut: false)
         }
         let expired = TimeoutFlag()
         let killer = timeout.map { limit in
@@ -98,7 +99,9 @@ public enum ChildProcess {
             var pid: pid_t = 0
             let spawned = posix_spawn(&pid, resolve(executable), &actions, &attributes, argv, environ)
             guard spawned == 0 else {
-                return Outcome(exitCode: 127, output: "could not start \(executable): \(String(cString: strerror(spawned)))", timedOut: false)
+                return Outcome(
+                    exitCode: 127, output: "could not start \(executable): \(String(cString: strerror(spawned)))",
+                    timedOut: false)
             }
             var status: Int32 = 0
             while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
