@@ -3,6 +3,8 @@ import Foundation
 /// The facts about a running server that promote, follow and switchover decide on.
 public struct NodeFacts: Sendable {
     public var inRecovery: Bool
+    /// On a standby: the timeline it receives, else the newest timeline of its WAL segments
+    /// (the last checkpoint's timeline can be older than the WAL it already has).
     public var timeline: Int
     /// The newest WAL this node has: current (primary) or received/replayed (standby).
     public var position: LSN
@@ -20,6 +22,8 @@ public struct NodeFacts: Sendable {
             SELECT pg_catalog.pg_is_in_recovery() AS in_recovery,
                    CASE WHEN pg_catalog.pg_is_in_recovery() THEN
                      COALESCE((SELECT received_tli FROM pg_catalog.pg_stat_wal_receiver WHERE received_tli > 0),
+                              (SELECT max(('x' || substr(name, 1, 8))::bit(32)::int) FROM pg_catalog.pg_ls_waldir()
+                                WHERE name ~ '^[0-9A-F]{24}$'),
                               (SELECT timeline_id FROM pg_catalog.pg_control_checkpoint()))
                    ELSE ('x' || substr(pg_catalog.pg_walfile_name(pg_catalog.pg_current_wal_lsn()), 1, 8))::bit(32)::int
                    END AS timeline,
