@@ -43,7 +43,8 @@ struct DaemonFailoverTests {
                 daemons.append(
                     try BackgroundProcess(
                         [cluster.binary, "-f", cluster.configPath(node), "daemon", "run"],
-                        asUser: cluster.sandbox.serverUser.name, workingDirectory: cluster.sandbox.path,
+                        asUser: cluster.sandbox.serverUser.name,
+                        environment: ["TMPDIR": cluster.sandbox.path], workingDirectory: cluster.sandbox.path,
                         outputPath: cluster.sandbox.subpath("daemon\(node).log")))
             }
             return (cluster, daemons)
