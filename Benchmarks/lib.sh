@@ -21,6 +21,7 @@ cleanup() {
       "${RUN_AS[@]}" "$PGBIN/pg_ctl" -D "$dir" -m immediate stop >/dev/null 2>&1 || true
     fi
   done
+  [[ -n ${BENCH_KEEP_LOGS:-} ]] && cp "$SANDBOX"/daemon*.log "$BENCH_KEEP_LOGS"/ 2>/dev/null
   rm -rf "$SANDBOX"
 }
 trap cleanup EXIT
@@ -54,7 +55,7 @@ conninfo='host=127.0.0.1 port=$port user=repmgr dbname=repmgr connect_timeout=2'
 data_directory='$SANDBOX/node$id'
 use_replication_slots=yes
 pg_bindir='$PGBIN'
-log_level='WARNING'
+log_level='${BENCH_LOG_LEVEL:-WARNING}'
 $extra
 EOC
   chmod 644 "$SANDBOX/node$id.conf"

@@ -316,6 +316,13 @@ struct MonitorTransition {
 
     private mutating func primaryAnnounced(_ node: Int, term: Int) {
         guard node != selfID else { return }
+        // A primary of the vote's term (or a later one) exists: the vote has done its job and
+        // must not hold this node back in the next election.
+        if var vote = state.vote, !vote.released, term >= vote.term {
+            vote.released = true
+            state.vote = vote
+            effects.append(.recordVote(vote))
+        }
         if state.role == .primary {
             if term > (state.promotedTerm ?? state.term) { stepDown(newPrimary: node, term: term) }
             return
