@@ -369,6 +369,12 @@ struct MonitorTransition {
             return
         }
         let newer = state.term > candidacy.term ? (node: state.primaryNodeID, term: state.term) : nil
+        // The own vote is fulfilled: a restart must not make this node wait for it again.
+        if var vote = state.vote, vote.candidateID == selfID, !vote.released {
+            vote.released = true
+            state.vote = vote
+            effects.append(.recordVote(vote))
+        }
         state.role = .primary
         state.promotedTerm = candidacy.term
         state.upstreamNodeID = nil
