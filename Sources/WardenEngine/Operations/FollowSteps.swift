@@ -8,11 +8,7 @@ public enum FollowSteps {
         upstream: NodeRecord, upstreamConnection: PostgresConnection
     ) async throws(WardenError) {
         if let slot = follower.slotName {
-            try await upstreamConnection.query(
-                """
-                SELECT pg_catalog.pg_create_physical_replication_slot($1)
-                 WHERE NOT EXISTS (SELECT 1 FROM pg_catalog.pg_replication_slots WHERE slot_name = $1)
-                """, [slot])
+            try await ReplicationSlots.ensure(slot, on: upstreamConnection)
         }
         let settings = ServerSettings(connection: followerConnection)
         try await settings.set(

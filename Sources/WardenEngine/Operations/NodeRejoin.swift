@@ -160,20 +160,11 @@ public struct NodeRejoin: Sendable {
             report(OperationMessage(.info, "pg_rewind complete; this node's configuration files were kept"))
         }
         if let slot = me.slotName {
-            try await prepared.primary.connection.query(
-                """
-                SELECT pg_catalog.pg_create_physical_replication_slot($1)
-                 WHERE NOT EXISTS (SELECT 1 FROM pg_catalog.pg_replication_slots WHERE slot_name = $1)
-                """, [slot])
+            try await ReplicationSlots.ensure(slot, on: prepared.primary.connection)
         }
         do {
-            var settings = "\n# Added by pgwarden node rejoin\n"
-            settings += "primary_conninfo = \(PostgresSettingQuoting.quote(primaryConninfo))\n"
-            if let slot = me.slotName { settings += "primary_slot_name = \(PostgresSettingQuoting.quote(slot))\n" }
-            let autoConf = data + "/postgresql.auto.conf"
-            let existing = (try? String(contentsOfFile: autoConf, encoding: .utf8)) ?? ""
-            try (existing + settings).write(toFile: autoConf, atomically: true, encoding: .utf8)
-            FileManager.default.createFile(atPath: data + "/standby.signal", contents: Data())
+            try StandbySettingsFile.write(
+                into: data, primaryConninfo: primaryConninfo, slotName: me.slotName, writtenBy: "node rejoin")
         } catch {
             throw WardenError(
                 "unable to write the replication settings: \(error.localizedDescription)", exitStatus: .rejoinFailed)

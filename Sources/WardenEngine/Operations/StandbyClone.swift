@@ -222,13 +222,9 @@ public struct StandbyClone: Sendable {
         }
         primaryConninfo["user"] = configuration.replicationUserForClone(upstream)
         primaryConninfo["application_name"] = configuration.nodeName
-        var settings = "\n# Added by pgwarden standby clone\n"
-        settings += "primary_conninfo = \(PostgresSettingQuoting.quote(primaryConninfo.connectionString))\n"
-        if let slotName { settings += "primary_slot_name = \(PostgresSettingQuoting.quote(slotName))\n" }
-        let autoConf = directory + "/postgresql.auto.conf"
-        let existing = (try? String(contentsOfFile: autoConf, encoding: .utf8)) ?? ""
-        try (existing + settings).write(toFile: autoConf, atomically: true, encoding: .utf8)
-        FileManager.default.createFile(atPath: directory + "/standby.signal", contents: Data())
+        try StandbySettingsFile.write(
+            into: directory, primaryConninfo: primaryConninfo.connectionString, slotName: slotName,
+            writtenBy: "standby clone")
         _ = chmod(directory, 0o700)
     }
 

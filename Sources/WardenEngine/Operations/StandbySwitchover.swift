@@ -235,11 +235,7 @@ public struct StandbySwitchover: Sendable {
         if let slot = oldPrimary.slotName
             ?? (configuration.useReplicationSlots ? NodeRecord.defaultSlotName(nodeID: oldPrimary.nodeID) : nil)
         {
-            try await local.query(
-                """
-                SELECT pg_catalog.pg_create_physical_replication_slot($1)
-                 WHERE NOT EXISTS (SELECT 1 FROM pg_catalog.pg_replication_slots WHERE slot_name = $1)
-                """, [slot])
+            try await ReplicationSlots.ensure(slot, on: local)
             try await ServerSettings(connection: primaryConnection).set("primary_slot_name", to: slot)
         }
         var demotedRecord = oldPrimary
