@@ -6,8 +6,9 @@ import Synchronization
 /// reports, messages from other daemons, pause changes) and performs the effects it returns
 /// (checks, polls, votes, promotion, follow, fencing, events, monitoring history).
 ///
-/// Between events it sleeps in 50 ms slices, most of them inside `poll(2)` on an idle
-/// connection to the upstream, so a crashed upstream is noticed the moment its socket closes.
+/// Between events it sleeps in ``DaemonWakeup`` until its next deadline, a delivered message,
+/// a finished background check, a signal, or the idle upstream connection closing — so a
+/// crashed upstream is noticed the moment its socket closes, at almost no CPU cost.
 public final class FailoverDaemon: @unchecked Sendable {
     private var configuration: NodeConfiguration
     private let log: MessageSink
@@ -30,7 +31,8 @@ public final class FailoverDaemon: @unchecked Sendable {
     private var explanationText = ""
     /// Results of checks and polls that run concurrently with the loop, so a slow (hung) server
     /// never stops this daemon from answering its peers' votes and publishing its report.
-    private let inbox = DaemonInbox()
+    private let inbox: DaemonInbox
+    private let wakeup: DaemonWakeup
 
     private init(
         configuration: NodeConfiguration, log: @escaping MessageSink, signals: DaemonSignals, context: MonitorContext,
@@ -42,6 +44,8 @@ public final class FailoverDaemon: @unchecked Sendable {
         self.context = context
         self.mailbox = mailbox
         self.local = local
+        self.wakeup = DaemonWakeup(mailboxDirectory: mailbox.directory)
+        self.inbox = DaemonInbox(wakeup: wakeup)
         self.started = clock.now
         self.state = FailoverMonitor.start(context: context, now: .zero).0
         self.children = ChildNodeTracker(
@@ -95,6 +99,8 @@ public final class FailoverDaemon: @unchecked Sendable {
 
     private func loop(initialPause: Bool) async {
         paused = initialPause
+        let wakeup = self.wakeup
+        signals.onSignal { wakeup.nudge() }
         var runsAsPrimary = false
         if let local { runsAsPrimary = (try? await NodeFacts.read(local))?.inRecovery == false }
         let (first, effects) = FailoverMonitor.start(
@@ -111,19 +117,20 @@ public final class FailoverDaemon: @unchecked Sendable {
                 continue
             }
             await housekeeping()
+            if !pending.isEmpty { continue }
             if now >= wakeAt {
                 await feed(.tick)
                 continue
             }
-            if let watch = upstreamWatch {
-                if await watch.waitUntilClosed(timeout: .milliseconds(50)) {
-                    upstreamWatch = nil
-                    if let upstream = state.upstreamNodeID {
-                        await feed(.walReceiverDropped(detail: "connection to upstream node \(upstream) closed"))
-                    }
+            let nextHousekeeping = lastHeartbeat.milliseconds + housekeepingInterval
+            let sleep = min(wakeAt.milliseconds, nextHousekeeping) - now.milliseconds
+            let reasons = await wakeup.wait(
+                socket: upstreamWatch?.socketDescriptor, timeout: .milliseconds(min(max(sleep, 1), 5000)))
+            if reasons.contains(.upstreamSocket), let watch = upstreamWatch, watch.consumeInputDetectsClose() {
+                upstreamWatch = nil
+                if let upstream = state.upstreamNodeID {
+                    pending.append(.walReceiverDropped(detail: "connection to upstream node \(upstream) closed"))
                 }
-            } else {
-                try? await Task.sleep(for: .milliseconds(50))
             }
         }
         await shutdown()
@@ -563,9 +570,10 @@ public final class FailoverDaemon: @unchecked Sendable {
 
     /// Once per monitoring interval: refresh the node list and term, notice pause changes,
     /// publish this daemon's report and heartbeat, sync a witness, watch the children of a primary.
+    private var housekeepingInterval: Int64 { Int64(max(configuration.monitorIntervalSeconds, 1)) * 1000 }
+
     private func housekeeping() async {
-        let interval = Int64(max(configuration.monitorIntervalSeconds, 1)) * 1000
-        guard now.milliseconds(since: lastHeartbeat) >= interval else { return }
+        guard now.milliseconds(since: lastHeartbeat) >= housekeepingInterval else { return }
         lastHeartbeat = now
         if let local, !local.isBroken {
             let catalog = Catalog(connection: local)
@@ -691,11 +699,17 @@ private enum InboxItem: Sendable {
     case localChecked(MonitorObservation, PostgresConnection?)
 }
 
-/// Where background checks leave their results for the daemon's loop.
+/// Where background checks leave their results for the daemon's loop, waking it up.
 private final class DaemonInbox: Sendable {
     private let items = Mutex<[InboxItem]>([])
+    private let wakeup: DaemonWakeup
 
-    func append(_ item: InboxItem) { items.withLock { $0.append(item) } }
+    init(wakeup: DaemonWakeup) { self.wakeup = wakeup }
+
+    func append(_ item: InboxItem) {
+        items.withLock { $0.append(item) }
+        wakeup.nudge()
+    }
 
     func takeAll() -> [InboxItem] {
         items.withLock { items in

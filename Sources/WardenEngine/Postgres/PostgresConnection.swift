@@ -114,24 +114,21 @@ public final class PostgresConnection: @unchecked Sendable {
         broken.load(ordering: .relaxed) || lock.withLock { _ in PQstatus(raw) != CONNECTION_OK }
     }
 
-    /// Waits up to `timeout` for the idle connection to be closed by the server (its process or
-    /// host died); returns true when it was. Costs no CPU while waiting: a daemon holds one
-    /// idle connection to its upstream and notices a crash the moment the socket closes.
-    public func waitUntilClosed(timeout: Duration) async -> Bool {
-        await DedicatedThread.run { [self] in
-            lock.withLock { _ in
-                var descriptor = pollfd(fd: PQsocket(raw), events: Int16(POLLIN), revents: 0)
-                guard descriptor.fd >= 0 else { return true }
-                let ready = poll(&descriptor, 1, Int32(timeout.milliseconds))
-                if ready <= 0 { return false }
-                if PQconsumeInput(raw) == 0 || PQstatus(raw) != CONNECTION_OK {
-                    broken.store(true, ordering: .relaxed)
-                    return true
-                }
-                // A notice or notification arrived; the connection is alive.
-                while let notify = PQnotifies(raw) { PQfreemem(notify) }
-                return false
+    /// The connection's socket, for a caller that waits on several descriptors at once (the
+    /// daemon watches its upstream's socket so that a crashed upstream is noticed at once).
+    public var socketDescriptor: Int32 { lock.withLock { _ in PQsocket(raw) } }
+
+    /// Reads what arrived on an idle connection after its socket became readable; true when
+    /// the server closed it (a crash, a shutdown, a terminated backend).
+    public func consumeInputDetectsClose() -> Bool {
+        lock.withLock { _ in
+            if PQconsumeInput(raw) == 0 || PQstatus(raw) != CONNECTION_OK {
+                broken.store(true, ordering: .relaxed)
+                return true
             }
+            // A notice or notification arrived; the connection is alive.
+            while let notify = PQnotifies(raw) { PQfreemem(notify) }
+            return false
         }
     }
 

@@ -1,0 +1,81 @@
+import Foundation
+import Synchronization
+
+/// The daemon loop's one place to sleep. A wait blocks in `poll(2)` on three things at once:
+/// an inotify descriptor on the daemon's mailbox directory (a message moved in), a self-pipe
+/// that background checks and signal handlers write to, and the upstream connection's socket
+/// (the upstream crashed). So the loop sleeps until something happens or its next deadline,
+/// instead of waking every few milliseconds to look, and reacts to a message or a crash at once.
+final class DaemonWakeup: Sendable {
+    /// What ended a wait; several can be true at once.
+    struct Reasons: OptionSet, Sendable {
+        let rawValue: Int
+        static let mailbox = Reasons(rawValue: 1)
+        static let nudged = Reasons(rawValue: 2)
+        static let upstreamSocket = Reasons(rawValue: 4)
+    }
+
+    private let inotifyDescriptor: Int32
+    private let pipeRead: Int32
+    private let pipeWrite: Int32
+
+    /// Watches `mailboxDirectory` for delivered messages. Without inotify (or a pipe) the
+    /// daemon still works: a wait then ends only at its deadline, and messages are seen then.
+    init(mailboxDirectory: String) {
+        let inotify = inotify_init1(Int32(IN_NONBLOCK | IN_CLOEXEC))
+        if inotify >= 0 {
+            _ = inotify_add_watch(inotify, mailboxDirectory, UInt32(IN_MOVED_TO | IN_CLOSE_WRITE))
+        }
+        inotifyDescriptor = inotify
+        var ends: [Int32] = [-1, -1]
+        if pipe(&ends) == 0 {
+            for end in ends {
+                _ = fcntl(end, F_SETFL, fcntl(end, F_GETFL) | O_NONBLOCK)
+                _ = fcntl(end, F_SETFD, FD_CLOEXEC)
+            }
+        }
+        pipeRead = ends[0]
+        pipeWrite = ends[1]
+    }
+
+    deinit {
+        for descriptor in [inotifyDescriptor, pipeRead, pipeWrite] where descriptor >= 0 { close(descriptor) }
+    }
+
+    /// Ends the current (or the next) wait early. Safe from any thread.
+    func nudge() {
+        guard pipeWrite >= 0 else { return }
+        var byte: UInt8 = 1
+        _ = write(pipeWrite, &byte, 1)
+    }
+
+    /// Sleeps until a message arrives, someone nudges, `socket` becomes readable, or `timeout`
+    /// passes; on a dedicated thread, never on Swift's cooperative pool.
+    func wait(socket: Int32?, timeout: Duration) async -> Reasons {
+        let milliseconds = Int32(clamping: max(timeout.milliseconds, 0))
+        return await DedicatedThread.run { [self] in
+            var descriptors = [
+                pollfd(fd: inotifyDescriptor, events: Int16(POLLIN), revents: 0),
+                pollfd(fd: pipeRead, events: Int16(POLLIN), revents: 0),
+                pollfd(fd: socket ?? -1, events: Int16(POLLIN), revents: 0),
+            ]
+            guard poll(&descriptors, nfds_t(descriptors.count), milliseconds) > 0 else { return [] }
+            var reasons: Reasons = []
+            if descriptors[0].revents != 0 {
+                drain(inotifyDescriptor)
+                reasons.insert(.mailbox)
+            }
+            if descriptors[1].revents != 0 {
+                drain(pipeRead)
+                reasons.insert(.nudged)
+            }
+            if descriptors[2].revents != 0 { reasons.insert(.upstreamSocket) }
+            return reasons
+        }
+    }
+
+    private func drain(_ descriptor: Int32) {
+        var buffer = [UInt8](repeating: 0, count: 4096)
+        while read(descriptor, &buffer, buffer.count) > 0 {}
+    }
+}
