@@ -25,6 +25,7 @@ let package = Package(
         ),
         .target(name: "WardenEngine", dependencies: ["CLibPQ"]),
         .target(name: "WardenTerminal", dependencies: ["CNCursesW"]),
+        .target(name: "WardenDemo", dependencies: ["WardenEngine"]),
         .target(
             name: "WardenDashboard",
             dependencies: ["WardenEngine", "WardenTerminal", .product(name: "Yams", package: "Yams")]
@@ -34,6 +35,7 @@ let package = Package(
             dependencies: [
                 "WardenEngine",
                 "WardenDashboard",
+                "WardenDemo",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

@@ -14,4 +14,5 @@ public enum DashboardAction: Sendable {
     case operationPrepared(flowID: Int, OperationPlan)
     case operationMessage(flowID: Int, OperationMessage, elapsed: Duration)
     case operationFinished(flowID: Int, error: WardenError?, elapsed: Duration, at: Date)
+    case demoActionFinished(DemoActionResult, at: Date)
 }

@@ -35,6 +35,7 @@ public enum DashboardApp {
             themes: selection.themes.map { $0.adapted(to: colorDepth) }, themeIndex: selection.index,
             glyphs: GlyphSet.detect(environment: options.environment), refreshInterval: options.refreshInterval,
             thresholds: session.thresholds)
+        state.demoKeys = options.demoActions.map(\.key)
         if !selection.problems.isEmpty {
             state.notice = Notice(selection.problems.joined(separator: " · "), role: .warning, at: state.now)
         }
@@ -46,7 +47,7 @@ public enum DashboardApp {
         defer { terminal.stop() }
         let runtime = DashboardRuntime(
             initialState: initialState(session: session, options: options, colorDepth: terminal.colorDepth),
-            session: session)
+            session: session, demoActions: options.demoActions)
         let refresher = Task.detached { await runtime.refreshLoop() }
         defer { refresher.cancel() }
         var drawnVersion: UInt64?
@@ -63,7 +64,7 @@ public enum DashboardApp {
                 runtime.send(.tick(now))
             }
             let (state, version) = runtime.current()
-            if state.shouldQuit { return }
+            if state.shouldQuit || options.quitRequested() { return }
             let size = terminal.size
             if version != drawnVersion || size != drawnSize {
                 terminal.present(DashboardRenderer.render(state, size: size))

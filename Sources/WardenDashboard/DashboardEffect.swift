@@ -14,4 +14,6 @@ public enum DashboardEffect: Sendable, Equatable {
     case runOperation(flowID: Int)
     /// Forget a prepared operation that will not run.
     case discardOperation(flowID: Int)
+    /// Run the demo action at this index of ``DashboardState/demoKeys`` for the selected node.
+    case runDemoAction(index: Int, NodeRecord?)
 }

@@ -67,6 +67,9 @@ public enum DashboardReducer {
             flow.phase = .finished(outcome)
             state.overlay = .operation(flow)
             return [.refreshNow]
+        case .demoActionFinished(let result, let date):
+            state.notice = Notice("demo: \(result.text)", role: result.failed ? .warning : .ok, at: date)
+            return [.refreshNow]
         }
     }
 
@@ -186,6 +189,10 @@ public enum DashboardReducer {
             return [.refreshNow]
         case .operation(let kind):
             return startOperation(kind, in: &state)
+        case .demo(let index):
+            guard state.demoKeys.indices.contains(index) else { return [] }
+            state.notice = Notice("demo: \(state.demoKeys[index].summary)…", role: .muted, at: state.now)
+            return [.runDemoAction(index: index, state.selectedRow?.node)]
         }
         return []
     }

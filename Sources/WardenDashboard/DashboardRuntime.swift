@@ -11,10 +11,12 @@ public final class DashboardRuntime: Sendable {
     private let session: DashboardSession
     private let prepared = Mutex<[Int: PreparedOperation]>([:])
     private let refreshRequested = Atomic<Bool>(true)
+    private let demoActions: [DemoAction]
 
-    public init(initialState: DashboardState, session: DashboardSession) {
+    public init(initialState: DashboardState, session: DashboardSession, demoActions: [DemoAction] = []) {
         self.state = Mutex(initialState)
         self.session = session
+        self.demoActions = demoActions
     }
 
     /// Applies `action` and performs the effects the reducer asked for.
@@ -57,6 +59,12 @@ public final class DashboardRuntime: Sendable {
             Task.detached { [self] in await run(operation, flowID: flowID) }
         case .discardOperation(let flowID):
             _ = prepared.withLock { $0.removeValue(forKey: flowID) }
+        case .runDemoAction(let index, let node):
+            guard demoActions.indices.contains(index) else { return }
+            let action = demoActions[index]
+            Task.detached { [self] in
+                send(.demoActionFinished(await action.run(node), at: Date()))
+            }
         }
     }
 

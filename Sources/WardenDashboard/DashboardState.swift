@@ -37,6 +37,8 @@ public struct DashboardState: Sendable {
     public var detailsNodeID: Int?
     public var nextFlowID: Int
     public var shouldQuit: Bool
+    /// The demo-only keys bound in this session (`pgwarden demo`), none otherwise.
+    public var demoKeys: [DemoKey] = []
 
     /// Allowed refresh intervals, stepped through with `+` and `-`.
     public static let refreshSteps: [Double] = [0.5, 1, 2, 5, 10, 30, 60]

@@ -3,4 +3,6 @@ public enum KeyCommand: Sendable, Hashable {
     case quit, help, nextPane, previousPane, up, down, pageUp, pageDown, top, bottom
     case details, filter, clearFilter, faster, slower, togglePause, refreshNow, nextTheme, historyWindow
     case operation(OperationKind)
+    /// The demo action at this index of ``DashboardState/demoKeys``.
+    case demo(Int)
 }

@@ -9,6 +9,13 @@ public enum Keymap {
             KeyBinding([.character("?"), .function(1)], "?", .help, "show or hide this help", hint: "?:help"),
             KeyBinding([.character("q"), .control("c")], "q", .quit, "quit", hint: "q:quit"),
         ]
+        let demoHint = state.demoKeys.map { String($0.key) }.joined(separator: "/") + ":demo"
+        for (index, demo) in state.demoKeys.enumerated() {
+            bindings.append(
+                KeyBinding(
+                    [.character(demo.key)], String(demo.key), .demo(index), "demo: \(demo.summary)",
+                    hint: index == 0 ? demoHint : nil))
+        }
         if !state.mode.isWall {
             bindings += [
                 KeyBinding([.tab, .right, .character("l")], "Tab/→/l", .nextPane, "next pane", hint: "Tab:pane"),

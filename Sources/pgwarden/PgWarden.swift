@@ -14,7 +14,7 @@ struct PgWarden: AsyncParsableCommand {
         version: "0.1.0",
         subcommands: [
             PrimaryCommand.self, StandbyCommand.self, WitnessCommand.self, ClusterCommand.self, NodeCommand.self,
-            DaemonCommand.self, DashboardCommand.self,
+            DaemonCommand.self, DashboardCommand.self, DemoCommand.self,
         ],
         helpNames: [.long]
     )
