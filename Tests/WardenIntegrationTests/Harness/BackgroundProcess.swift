@@ -27,17 +27,18 @@ final class BackgroundProcess: @unchecked Sendable {
     private let lock = NSLock()
     private var status: Int32?
 
-    /// Starts `argv` and returns at once.
+    /// Starts `argv` and returns at once. A `wrapper` that execs its command in place (`ip netns exec NS`)
+    /// goes in front of everything, `runuser` included.
     init(
         _ argv: [String], asUser: String? = nil, environment: [String: String] = [:],
-        workingDirectory: String? = nil, outputPath: String
+        workingDirectory: String? = nil, outputPath: String, wrapper: [String] = []
     ) throws {
         command = argv
         self.outputPath = outputPath
         runsUnderRunuser = asUser.map { !SystemUser.isCurrent($0) } ?? false
         pid = try ProcessRunner.spawn(
             argv, asUser: asUser, environment: environment, workingDirectory: workingDirectory,
-            outputPath: outputPath)
+            outputPath: outputPath, wrapper: wrapper)
         ServerRegistry.shared.registerProcess(pid)
     }
 

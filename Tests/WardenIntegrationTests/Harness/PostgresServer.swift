@@ -78,6 +78,29 @@ final class PostgresServer: @unchecked Sendable {
     private let lock = NSLock()
     private var currentPort: Int
     private var extraSettings: [String: String] = [:]
+    private var currentPlacement: NetworkPlacement?
+
+    /// A server that runs inside a network namespace of its own (see ``NetworkNamespace``) instead of on the
+    /// machine's loopback: it listens on `address` only, accepts `clientNetwork` in `pg_hba.conf`, and
+    /// `pg_ctl` and `psql` run with `commandPrefix` (`ip netns exec NS`) in front of `runuser`.
+    struct NetworkPlacement: Sendable {
+        let commandPrefix: [String]
+        let address: String
+        /// CIDR trusted in `pg_hba.conf`, for example `10.213.0.0/24`.
+        let clientNetwork: String
+    }
+
+    /// Set before ``initdb(settings:)`` / ``applyHarnessSettings(_:)`` and ``start(timeout:)``; nil (the
+    /// default) is the machine's own loopback.
+    var placement: NetworkPlacement? {
+        get { lock.withLock { currentPlacement } }
+        set { lock.withLock { currentPlacement = newValue } }
+    }
+
+    /// The address clients connect to: ``host``, or the placement's address.
+    var address: String { placement?.address ?? Self.host }
+
+    private var commandPrefix: [String] { placement?.commandPrefix ?? [] }
 
     /// Describes node `name` in `sandbox`: creates `<sandbox>/<name>`, reserves a port (or uses `port`).
     /// Nothing else happens: call ``initdb(settings:)`` for a new cluster, or fill ``dataDirectory`` some
@@ -154,7 +177,7 @@ final class PostgresServer: @unchecked Sendable {
     func conninfo(database: String = PostgresServer.database, user: String = PostgresServer.superuser)
         -> String
     {
-        "host=\(Self.host) port=\(port) user=\(user) dbname=\(database) connect_timeout=2"
+        "host=\(address) port=\(port) user=\(user) dbname=\(database) connect_timeout=2"
     }
 
     /// The live postmaster's PID, or nil when no server runs on ``dataDirectory``.
@@ -203,6 +226,10 @@ final class PostgresServer: @unchecked Sendable {
             return (currentPort, extraSettings)
         }
         var entries = Self.baseSettings
+        let placement = self.placement
+        if let placement, let index = entries.firstIndex(where: { $0.0 == "listen_addresses" }) {
+            entries[index].1 = placement.address
+        }
         entries.insert(("port", String(port)), at: 1)
         entries.insert(("unix_socket_directories", nodeDirectory), at: 2)
         for key in extra.keys.sorted() {
@@ -221,7 +248,7 @@ final class PostgresServer: @unchecked Sendable {
         let existing = (try? String(contentsOfFile: confPath, encoding: .utf8)) ?? ""
         try writeServerFile(confPath, contents: Self.removingHarnessBlock(from: existing) + block)
 
-        let hba = """
+        var hba = """
             # pgwarden test harness: trust everything on the loopback
             local   all          all                  trust
             local   replication  all                  trust
@@ -229,6 +256,14 @@ final class PostgresServer: @unchecked Sendable {
             host    replication  all   127.0.0.1/32   trust
 
             """
+        if let placement {
+            hba += """
+                # and on the test's private namespace network
+                host    all          all   \(placement.clientNetwork)   trust
+                host    replication  all   \(placement.clientNetwork)   trust
+
+                """
+        }
         try writeServerFile(dataDirectory + "/pg_hba.conf", contents: hba)
     }
 
@@ -354,17 +389,17 @@ final class PostgresServer: @unchecked Sendable {
         if let connectTimeout { environment["PGCONNECT_TIMEOUT"] = String(connectTimeout) }
         return try ProcessRunner.run(
             [
-                bindir + "/psql", "-X", "-q", "-At", "-v", "ON_ERROR_STOP=1", "-h", Self.host, "-p",
+                bindir + "/psql", "-X", "-q", "-At", "-v", "ON_ERROR_STOP=1", "-h", address, "-p",
                 String(port),
                 "-U", user, "-d", database, "-c", sql,
             ],
-            asUser: serverUser.name, environment: environment, timeout: timeout)
+            asUser: serverUser.name, environment: environment, timeout: timeout, wrapper: commandPrefix)
     }
 
     /// Runs `pg_ctl` with `arguments` as the server user.
     func pgCtl(_ arguments: [String], timeout: Duration = .seconds(90)) throws -> CommandResult {
         try ProcessRunner.run(
-            [bindir + "/pg_ctl"] + arguments, asUser: serverUser.name, timeout: timeout)
+            [bindir + "/pg_ctl"] + arguments, asUser: serverUser.name, timeout: timeout, wrapper: commandPrefix)
     }
 
     // MARK: - Helpers

@@ -21,6 +21,8 @@ import Foundation
 /// (for example `runuser`'s child). `asUser:` prefixes the command with `runuser -u USER --` unless the
 /// process already runs as that user. With no `workingDirectory`, a command run as another user starts in
 /// `/`, because the test's own working directory (for example a checkout under /root) may be closed to it.
+/// `wrapper:` is put in front of everything, `runuser` included (`ip netns exec NS`, which must run as root,
+/// see ``NetworkNamespace``).
 enum ProcessRunner {
     /// Used when a caller passes no timeout.
     static let defaultTimeout: Duration = .seconds(120)
@@ -32,11 +34,12 @@ enum ProcessRunner {
         asUser: String? = nil,
         environment: [String: String] = [:],
         workingDirectory: String? = nil,
-        timeout: Duration = defaultTimeout
+        timeout: Duration = defaultTimeout,
+        wrapper: [String] = []
     ) throws -> CommandResult {
         try runBlocking(
             argv, asUser: asUser, environment: environment, workingDirectory: workingDirectory,
-            timeout: timeout)
+            timeout: timeout, wrapper: wrapper)
     }
 
     /// The same as the synchronous ``run(_:asUser:environment:workingDirectory:timeout:)``, but the blocking
@@ -46,7 +49,8 @@ enum ProcessRunner {
         asUser: String? = nil,
         environment: [String: String] = [:],
         workingDirectory: String? = nil,
-        timeout: Duration = defaultTimeout
+        timeout: Duration = defaultTimeout,
+        wrapper: [String] = []
     ) async throws -> CommandResult {
         try await withCheckedThrowingContinuation { continuation in
             let thread = Thread {
@@ -54,7 +58,7 @@ enum ProcessRunner {
                     with: Result {
                         try runBlocking(
                             argv, asUser: asUser, environment: environment,
-                            workingDirectory: workingDirectory, timeout: timeout)
+                            workingDirectory: workingDirectory, timeout: timeout, wrapper: wrapper)
                     })
             }
             thread.name = "ProcessRunner \(argv.first ?? "")"
@@ -72,7 +76,8 @@ enum ProcessRunner {
         environment: [String: String] = [:],
         workingDirectory: String? = nil,
         outputPath: String? = nil,
-        newSession: Bool = false
+        newSession: Bool = false,
+        wrapper: [String] = []
     ) throws -> pid_t {
         let fd: Int32
         if let outputPath {
@@ -87,7 +92,7 @@ enum ProcessRunner {
         defer { close(fd) }
         return try spawnChild(
             argv, asUser: asUser, environment: environment, workingDirectory: workingDirectory,
-            stdoutFD: fd, stderrFD: fd, newSession: newSession)
+            stdoutFD: fd, stderrFD: fd, newSession: newSession, wrapper: wrapper)
     }
 
     // MARK: - Implementation
@@ -97,7 +102,8 @@ enum ProcessRunner {
         asUser: String?,
         environment: [String: String],
         workingDirectory: String?,
-        timeout: Duration
+        timeout: Duration,
+        wrapper: [String]
     ) throws -> CommandResult {
         let stdoutFile = try TemporaryOutputFile()
         defer { stdoutFile.remove() }
@@ -109,7 +115,7 @@ enum ProcessRunner {
         let deadline = started.advanced(by: timeout)
         let pid = try spawnChild(
             argv, asUser: asUser, environment: environment, workingDirectory: workingDirectory,
-            stdoutFD: stdoutFile.fd, stderrFD: stderrFile.fd, newSession: false)
+            stdoutFD: stdoutFile.fd, stderrFD: stderrFile.fd, newSession: false, wrapper: wrapper)
 
         var status: Int32 = 0
         var timedOut = false
@@ -161,7 +167,8 @@ enum ProcessRunner {
         workingDirectory: String?,
         stdoutFD: Int32,
         stderrFD: Int32,
-        newSession: Bool
+        newSession: Bool,
+        wrapper: [String]
     ) throws -> pid_t {
         guard !argv.isEmpty else { throw HarnessError("cannot run an empty command") }
         var fullArgv = argv
@@ -170,6 +177,8 @@ enum ProcessRunner {
             fullArgv = [try runuserPath(), "-u", asUser, "--"] + argv
             if directory == nil { directory = "/" }
         }
+        // A wrapper that must run before the user switch, such as `ip netns exec NS` (which needs root).
+        fullArgv = wrapper + fullArgv
 
         var merged = ProcessInfo.processInfo.environment
         for (key, value) in environment { merged[key] = value }
