@@ -27,8 +27,8 @@ cleanup() {
 trap cleanup EXIT
 
 build_pgwarden() {
-  if ! (cd "$BENCH_ROOT" && swift build -c release --product pgwarden >"$SANDBOX/build.log" 2>&1 &&
-    swift build -c release --product pgwarden-write-prober >>"$SANDBOX/build.log" 2>&1); then
+  if ! (cd "$BENCH_ROOT" && swift build -c release --static-swift-stdlib --product pgwarden >"$SANDBOX/build.log" 2>&1 &&
+    swift build -c release --static-swift-stdlib --product pgwarden-write-prober >>"$SANDBOX/build.log" 2>&1); then
     grep -E 'error' "$SANDBOX/build.log" >&2 || tail -20 "$SANDBOX/build.log" >&2
     exit 1
   fi

@@ -32,6 +32,7 @@ public final class FailoverDaemon: @unchecked Sendable {
     /// Results of checks and polls that run concurrently with the loop, so a slow (hung) server
     /// never stops this daemon from answering its peers' votes and publishing its report.
     private let inbox: DaemonInbox
+    private let primaryLink = PrimaryLink()
     private let wakeup: DaemonWakeup
 
     private init(
@@ -398,6 +399,10 @@ public final class FailoverDaemon: @unchecked Sendable {
             }
             _ = try await PromotionSteps.recordPromotion(
                 of: configuration.nodeID, in: Catalog(connection: local), term: term)
+            if let conninfo = configuration.parsedConninfo {
+                await PoolerFencing(configuration: configuration, report: log).repoint(
+                    to: conninfo, nodeID: configuration.nodeID, catalog: Catalog(connection: local))
+            }
             upstreamWatch = nil
             return .promotionFinished(success: true, detail: "node \(configuration.nodeID) promoted in term \(term)")
         } catch {
@@ -496,32 +501,28 @@ public final class FailoverDaemon: @unchecked Sendable {
         }
     }
 
-    /// The running primary's metadata: this node's own server when it is the primary (a
-    /// witness is never in recovery but is not the primary), otherwise found among the nodes.
-    private static func primaryCatalog(local: PostgresConnection?, isWitness: Bool, nodes: [NodeRecord]) async
-        -> Catalog?
-    {
-        if !isWitness, let local, (try? await NodeFacts.read(local))?.inRecovery == false {
-            return Catalog(connection: local)
-        }
-        return try? await ClusterConnector.primary(among: nodes).1
-    }
-
+    /// The running primary's metadata (see ``PrimaryLink``).
     private func primaryCatalog() async -> Catalog? {
-        await Self.primaryCatalog(local: local, isWitness: context.localNode?.type == .witness, nodes: context.nodes)
+        await primaryLink.catalog(local: local, isWitness: context.localNode?.type == .witness, nodes: context.nodes)
     }
 
     /// Runs metadata writes that go to the primary off the loop: the primary may be the node
-    /// that just hung, and a connect timeout there must not delay votes.
-    private func onPrimary(_ work: @escaping @Sendable (Catalog) async -> Void) {
+    /// that just hung, and a connect timeout there must not delay votes. A failed write drops
+    /// the link, so that the next one looks for the primary again.
+    private func onPrimary(_ work: @escaping @Sendable (Catalog) async throws(WardenError) -> Void) {
         let local = self.local
         let isWitness = context.localNode?.type == .witness
         let nodes = context.nodes
+        let link = primaryLink
+        let log = self.log
         Task.detached {
-            guard let primary = await Self.primaryCatalog(local: local, isWitness: isWitness, nodes: nodes) else {
-                return
+            guard let primary = await link.catalog(local: local, isWitness: isWitness, nodes: nodes) else { return }
+            do throws(WardenError) {
+                try await work(primary)
+            } catch {
+                link.drop(primary)
+                log(OperationMessage(.warning, "unable to write to the primary: \(error.message)"))
             }
-            await work(primary)
         }
     }
 
@@ -532,8 +533,9 @@ public final class FailoverDaemon: @unchecked Sendable {
         let local = self.local
         let isWitness = context.localNode?.type == .witness
         let nodes = context.nodes
+        let link = primaryLink
         Task.detached {
-            let primary = await Self.primaryCatalog(local: local, isWitness: isWitness, nodes: nodes)
+            let primary = await link.catalog(local: local, isWitness: isWitness, nodes: nodes)
             await recorder.record(
                 event.name, nodeID: nodeID, successful: event.successful, details: event.details, in: primary,
                 primaryNodeID: primaryRecord?.nodeID, primaryConninfo: primaryRecord?.conninfo,
@@ -542,27 +544,18 @@ public final class FailoverDaemon: @unchecked Sendable {
     }
 
     private func setActive(_ nodeID: Int, _ active: Bool) async {
-        onPrimary { primary in
-            _ = try? await primary.connection.query(
+        onPrimary { primary throws(WardenError) in
+            try await primary.connection.query(
                 "UPDATE repmgr.nodes SET active = $2 WHERE node_id = $1", [String(nodeID), active ? "true" : "false"])
         }
     }
 
     private func writeHistory(primaryNodeID: Int) async {
-        guard let local, let primaryRecord = record(forNode: primaryNodeID),
-            let conninfo = try? Conninfo(parsing: primaryRecord.conninfo)
-        else { return }
+        guard let local else { return }
         let standbyID = configuration.nodeID
-        let log = self.log
-        Task.detached {
-            do throws(WardenError) {
-                let primary = try await PostgresConnection.connect(conninfo, timeout: .seconds(2))
-                try await MonitoringHistoryWriter.record(
-                    standbyID: standbyID, standby: local, primaryID: primaryNodeID,
-                    primary: Catalog(connection: primary))
-            } catch {
-                log(OperationMessage(.warning, "unable to write monitoring history: \(error.message)"))
-            }
+        onPrimary { primary throws(WardenError) in
+            try await MonitoringHistoryWriter.record(
+                standbyID: standbyID, standby: local, primaryID: primaryNodeID, primary: primary)
         }
     }
 
@@ -604,23 +597,19 @@ public final class FailoverDaemon: @unchecked Sendable {
         let nodeID = configuration.nodeID
         let phase = state.phase.name
         let explanation = explanationText
-        let log = self.log
-        onPrimary { primary in
-            do throws(WardenError) {
-                try await DaemonStatusTable.ensure(on: primary)
-                try await DaemonStatusTable.report(
-                    nodeID: nodeID, pid: Int(getpid()), state: phase, explanation: explanation,
-                    upstreamLastSeen: lastSeen, starting: false, on: primary)
-            } catch {
-                log(OperationMessage(.warning, "unable to publish the daemon status: \(error.message)"))
-            }
+        let link = primaryLink
+        onPrimary { primary throws(WardenError) in
+            try await link.ensureStatusTable(on: primary)
+            try await DaemonStatusTable.report(
+                nodeID: nodeID, pid: Int(getpid()), state: phase, explanation: explanation,
+                upstreamLastSeen: lastSeen, starting: false, on: primary)
         }
         if state.role == .witness, let local,
             now.milliseconds(since: lastWitnessSync) >= Int64(configuration.witnessSyncInterval) * 1000
         {
             lastWitnessSync = now
-            onPrimary { primary in
-                _ = try? await WitnessMetadataSync.sync(from: primary, to: Catalog(connection: local))
+            onPrimary { primary throws(WardenError) in
+                _ = try await WitnessMetadataSync.sync(from: primary, to: Catalog(connection: local))
             }
         }
         if state.role == .primary, facts?.inRecovery == false, let local, configuration.childNodesCheckInterval > 0,
