@@ -24,6 +24,9 @@ enum ClusterShowJSON {
         var lagSeconds: Double?
         var walReceiverStatus: String?
         var error: String?
+        var fenced: Bool
+        var fenceMode: String?
+        var fenceReason: String?
     }
 
     static func encode(_ report: ClusterShowReport) throws -> String {
@@ -43,7 +46,8 @@ enum ClusterShowJSON {
                 currentLSN: observation.currentLSN?.description, receiveLSN: observation.receiveLSN?.description,
                 replayLSN: observation.replayLSN?.description, lagBytes: lagBytes,
                 lagSeconds: observation.replayLagSeconds, walReceiverStatus: observation.walReceiverStatus,
-                error: observation.error.map(Conninfo.maskPasswords(in:)))
+                error: observation.error.map(Conninfo.maskPasswords(in:)), fenced: row.fenced,
+                fenceMode: row.fence?.method?.rawValue, fenceReason: row.fence?.reason)
         }
         return try encodeSorted(nodes)
     }

@@ -7,7 +7,10 @@ struct NodeCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "node",
         abstract: "Show the local node's status and run health checks on it.",
-        subcommands: [NodeStatus.self, NodeCheck.self, NodeRejoinCommand.self, NodeService.self]
+        subcommands: [
+            NodeStatus.self, NodeCheck.self, NodeRejoinCommand.self, NodeService.self, NodeFenceCommand.self,
+            NodeUnfenceCommand.self,
+        ]
     )
 }
 

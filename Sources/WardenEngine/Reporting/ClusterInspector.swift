@@ -4,8 +4,9 @@ public enum ClusterInspector {
     public static func show(via conninfo: Conninfo) async throws(WardenError) -> ClusterShowReport {
         let catalog = try await ClusterConnector.connectWithMetadata(conninfo, readOnly: true)
         let nodes = try await catalog.nodes()
+        let fences = try await FenceTable.records(catalog)
         let observations = await NodeProber.probeAll(nodes, readOnly: true)
-        return ClusterShowReport(nodes: nodes, observations: observations)
+        return ClusterShowReport(nodes: nodes, observations: observations, fences: fences)
     }
 
     /// Lists events newest first; an unknown `--node-id` is an error, as in repmgr.

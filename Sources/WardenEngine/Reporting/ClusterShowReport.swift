@@ -5,7 +5,8 @@ import Foundation
 ///
 /// Markers follow repmgr 5.3: `*` running primary or witness, blank running standby,
 /// `!` running in a role other than the registered one, `?` active but unreachable,
-/// `-` registered inactive and not running (failed).
+/// `-` registered inactive and not running (failed). A node fenced in `repmgr.pgwarden_fence` has
+/// ` (fenced)` after its status (`* running (fenced)`) and counts as a problem.
 public struct ClusterShowReport: Sendable {
     /// One line of the report.
     public struct Row: Sendable, Codable, Equatable {
@@ -17,6 +18,11 @@ public struct ClusterShowReport: Sendable {
         public var timeline: String
         /// The node's conninfo with any password masked.
         public var maskedConninfo: String
+        /// The node's fence record when it is fenced (nil: not fenced).
+        public var fence: FenceRecord?
+
+        /// Whether the node is fenced.
+        public var fenced: Bool { fence?.fenced == true }
     }
 
     public var rows: [Row]
@@ -25,7 +31,8 @@ public struct ClusterShowReport: Sendable {
 
     public var exitStatus: ExitStatus { issues.isEmpty ? .success : .nodeStatus }
 
-    public init(nodes: [NodeRecord], observations: [Int: NodeObservation]) {
+    /// `fences`: the rows of `repmgr.pgwarden_fence` (``FenceTable/records(_:)``), by node ID.
+    public init(nodes: [NodeRecord], observations: [Int: NodeObservation], fences: [Int: FenceRecord] = [:]) {
         let byID = Dictionary(nodes.map { ($0.nodeID, $0) }, uniquingKeysWith: { first, _ in first })
         var issues: [String] = []
         var rows: [Row] = []
@@ -33,7 +40,12 @@ public struct ClusterShowReport: Sendable {
             let observation = observations[node.nodeID] ?? NodeObservation(unreachable: "not probed")
             let upstreamNode = node.upstreamNodeID.flatMap { byID[$0] }
             let upstreamObservation = upstreamNode.flatMap { observations[$0.nodeID] }
-            let status = Self.status(of: node, observation, issues: &issues)
+            let fence = fences[node.nodeID].flatMap { $0.fenced ? $0 : nil }
+            var status = Self.status(of: node, observation, issues: &issues)
+            if let fence {
+                status += " (fenced)"
+                issues.append("\(node.label) is fenced (\(fence.method?.summary ?? "unknown mode"))")
+            }
             let upstream = Self.upstreamColumn(
                 node, observation, upstreamNode, upstreamObservation, issues: &issues)
             let timeline: String
@@ -46,7 +58,7 @@ public struct ClusterShowReport: Sendable {
             rows.append(
                 Row(
                     node: node, observation: observation, status: status, upstream: upstream,
-                    upstreamName: upstreamNode?.nodeName, timeline: timeline, maskedConninfo: masked))
+                    upstreamName: upstreamNode?.nodeName, timeline: timeline, maskedConninfo: masked, fence: fence))
         }
         self.rows = rows
         self.issues = issues

@@ -106,6 +106,8 @@ public struct NodeStatusReport: Sendable, Equatable {
     public var lastReceivedLSN: LSN?
     /// `pg_last_wal_replay_lsn()` (standbys).
     public var lastReplayedLSN: LSN?
+    /// The node's fence record when it is fenced (`repmgr.pgwarden_fence`); shown as `Fenced: yes (...)`.
+    public var fence: FenceRecord?
 
     /// Builds a report from facts already known.
     public init(
@@ -116,7 +118,7 @@ public struct NodeStatusReport: Sendable, Equatable {
         inactiveReplicationSlots: [String] = [], missingSlots: [MissingSlot] = [],
         downstream: [DownstreamAttachment] = [], upstream: Upstream? = nil,
         replicationLagSeconds: Int? = nil,
-        lastReceivedLSN: LSN? = nil, lastReplayedLSN: LSN? = nil
+        lastReceivedLSN: LSN? = nil, lastReplayedLSN: LSN? = nil, fence: FenceRecord? = nil
     ) {
         self.nodeID = nodeID
         self.nodeName = nodeName
@@ -140,6 +142,7 @@ public struct NodeStatusReport: Sendable, Equatable {
         self.replicationLagSeconds = replicationLagSeconds
         self.lastReceivedLSN = lastReceivedLSN
         self.lastReplayedLSN = lastReplayedLSN
+        self.fence = fence
     }
 
     // MARK: - Formatting
@@ -158,6 +161,10 @@ public struct NodeStatusReport: Sendable, Equatable {
             Entry(key: "Conninfo", value: conninfo),
             Entry(key: "Role", value: type.rawValue),
         ]
+        if let fence {
+            let mode = fence.method?.summary ?? "unknown mode"
+            entries.append(Entry(key: "Fenced", value: "yes (\(mode); reason: \(fence.reason))"))
+        }
         let archivingOff = archiveMode == "off"
         if archivingOff {
             entries.append(Entry(key: "WAL archiving", value: "off"))
@@ -255,6 +262,9 @@ public struct NodeStatusReport: Sendable, Equatable {
         if registered && type == .standby && !inRecovery {
             warnings.append("- node is registered as standby but running as primary")
         }
+        if let fence {
+            warnings.append("- node is fenced (\(fence.method?.summary ?? "unknown mode"))")
+        }
         if pendingArchiveFiles == nil {
             warnings.append("- unable to check archive_status directory")
         }
@@ -313,6 +323,7 @@ public struct NodeStatusReport: Sendable, Equatable {
                            pg_catalog.pg_last_xact_replay_timestamp() AS last_replay) AS positions
             """, timeout: LocalNodeFacts.queryTimeout)
 
+        let fence = try await FenceTable.fenced(Catalog(connection: connection))[configuration.nodeID]
         let record = local.record
         let type = record?.type ?? (local.inRecovery ? .standby : .primary)
         let conninfoText = record?.conninfo ?? configuration.conninfo
@@ -340,7 +351,7 @@ public struct NodeStatusReport: Sendable, Equatable {
             upstream: isStandby ? upstream : nil,
             replicationLagSeconds: isStandby ? replication.first?.int("lag_seconds") : nil,
             lastReceivedLSN: isStandby ? replication.first?.lsn("receive_lsn") : nil,
-            lastReplayedLSN: isStandby ? replication.first?.lsn("replay_lsn") : nil)
+            lastReplayedLSN: isStandby ? replication.first?.lsn("replay_lsn") : nil, fence: fence)
     }
 }
 
