@@ -61,6 +61,9 @@ public struct StandbyPromotion: Sendable {
         }
         let oldPrimary = nodes.first { $0.type == .primary && $0.active }
         plan.actions.append("promote \(configuration.nodeName) with pg_promote() and update the metadata")
+        if let poolers = PoolerFencing(configuration: configuration, report: report).summary {
+            plan.actions.append("repoint \(poolers) to this node")
+        }
         if siblingsFollow {
             for sibling in siblings(in: nodes, oldPrimary: oldPrimary) {
                 plan.actions.append("re-point sibling \(sibling.label) to this node")
@@ -84,11 +87,17 @@ public struct StandbyPromotion: Sendable {
         report(OperationMessage(.info, "node left recovery after \(took.secondsText)"))
         let catalog = Catalog(connection: prepared.local)
         let term = try await PromotionSteps.recordPromotion(of: configuration.nodeID, in: catalog)
+        var details =
+            "server \"\(configuration.nodeName)\" (ID: \(configuration.nodeID)) was successfully promoted to primary"
+        if let conninfo = configuration.parsedConninfo,
+            let poolers = PoolerFencing.summary(
+                of: await PoolerFencing(configuration: configuration, report: report).repoint(
+                    to: conninfo, nodeID: configuration.nodeID, catalog: catalog))
+        {
+            details += "; \(poolers)"
+        }
         await EventRecorder(report: report, configuration: configuration).record(
-            "standby_promote", nodeID: configuration.nodeID,
-            details:
-                "server \"\(configuration.nodeName)\" (ID: \(configuration.nodeID)) was successfully promoted to primary",
-            in: catalog)
+            "standby_promote", nodeID: configuration.nodeID, details: details, in: catalog)
         report(
             OperationMessage(
                 .notice,

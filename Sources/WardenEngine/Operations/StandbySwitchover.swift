@@ -204,6 +204,11 @@ public struct StandbySwitchover: Sendable {
         plan.actions.append(
             "wait until \(candidate.label) has received all of its WAL, then promote \(candidate.label)")
         plan.actions.append("restart \(oldPrimary.label) as a standby of \(candidate.label): \(commands.start)")
+        if let poolers = PoolerFencing(configuration: configuration, report: report).summary {
+            plan.actions.append(
+                "PAUSE \(poolers) before the stop; repoint them to \(candidate.label), RELOAD and RESUME after the promotion"
+            )
+        }
         for sibling in siblings { plan.actions.append("re-point sibling \(sibling.label) to \(candidate.label)") }
         let witnesses = nodes.filter { $0.type == .witness && $0.active }
         for witness in witnesses { plan.actions.append("copy the new metadata to witness \(witness.label)") }
@@ -254,7 +259,79 @@ public struct StandbySwitchover: Sendable {
             try await primaryConnection.query("SELECT pg_catalog.pg_current_wal_lsn() AS lsn")
             .first?.lsn("lsn") ?? .zero
 
-        // 2. Stop it cleanly and bring it back as a standby, through its own server.
+        // 2. Hold the pooled clients (they wait instead of failing), stop the old primary cleanly
+        //    and bring it back as a standby, through its own server. From here on every path
+        //    releases the pause.
+        let poolers = PoolerFencing(configuration: configuration, report: report)
+        let paused = await poolers.pause()
+        if !paused.isEmpty { report(Self.step("pgbouncer client traffic paused", since: start)) }
+        let term: Int
+        let catalog = Catalog(connection: local)
+        let oldConninfo: Conninfo
+        do throws(WardenError) {
+            (term, oldConninfo) = try await stopOldPrimaryAndPromote(
+                prepared, catalog: catalog, candidateSettings: candidateSettings, lastPrimaryLSN: lastPrimaryLSN,
+                start: start, report: report)
+        } catch {
+            await poolers.resume(paused)
+            throw error
+        }
+        var poolerSummary: String?
+        if let conninfo = try? Conninfo(parsing: candidate.conninfo) {
+            poolerSummary = PoolerFencing.summary(
+                of: await poolers.repoint(to: conninfo, nodeID: candidate.nodeID, catalog: catalog))
+        }
+        await poolers.resume(paused)
+        if poolerSummary != nil { report(Self.step("pgbouncer sends clients to \(candidate.label)", since: start)) }
+        guard let newPrimary = try await catalog.node(id: candidate.nodeID) else {
+            throw WardenError("the new primary's record disappeared", exitStatus: .switchoverIncomplete)
+        }
+
+        // 6. Siblings, old primary, witnesses.
+        for sibling in prepared.siblings {
+            await SiblingFollow.move(
+                sibling, to: newPrimary, upstreamCatalog: catalog, configuration: configuration, report: report)
+        }
+        var demoted = demotedRecord
+        demoted.upstreamNodeID = candidate.nodeID
+        let rejoined = await FollowSteps.waitUntilStreaming(
+            follower: demoted, upstreamConnection: local, timeout: .seconds(max(configuration.nodeRejoinTimeout, 1)))
+        for witness in prepared.witnesses {
+            await WitnessCopy.refresh(witness, from: catalog, report: report)
+        }
+        let movedSlots = ([candidate] + prepared.siblings).compactMap(\.slotName)
+        await dropSlots(movedSlots, on: oldConninfo)
+        var details =
+            "node \"\(candidate.nodeName)\" (ID: \(candidate.nodeID)) promoted to primary; node \"\(oldPrimary.nodeName)\" (ID: \(oldPrimary.nodeID)) demoted to standby"
+        if let poolerSummary { details += "; \(poolerSummary)" }
+        await EventRecorder(report: report, configuration: configuration).record(
+            "standby_switchover", nodeID: candidate.nodeID, successful: rejoined, details: details, in: catalog)
+        guard rejoined else {
+            throw WardenError(
+                "switchover incomplete: \(oldPrimary.label) is not streaming from \(candidate.label)",
+                detail:
+                    "\(candidate.label) is the primary (voting term \(term)); \(oldPrimary.label) did not attach within node_rejoin_timeout",
+                hint: forceRewind
+                    ? "on \(oldPrimary.label)'s host run \"pgwarden node rejoin --force-rewind\""
+                    : "on \(oldPrimary.label)'s host run \"pgwarden node rejoin\" (add --force-rewind if its timeline diverged)",
+                exitStatus: .switchoverIncomplete)
+        }
+        report(Self.step("\(oldPrimary.label) streams from \(candidate.label)", since: start))
+        report(OperationMessage(.notice, "STANDBY SWITCHOVER has completed successfully", detail: details))
+    }
+
+    /// Steps 2 to 5: stops the old primary through its own server (it comes back as a standby),
+    /// waits for its last WAL, promotes the candidate and records the promotion; promotes the old
+    /// primary back when the candidate cannot take over. Returns the new voting term and the old
+    /// primary's conninfo.
+    private func stopOldPrimaryAndPromote(
+        _ prepared: Prepared, catalog: Catalog, candidateSettings: ServerSettings, lastPrimaryLSN: LSN,
+        start: ContinuousClock.Instant, report: @escaping MessageSink
+    ) async throws(WardenError) -> (term: Int, oldConninfo: Conninfo) {
+        let candidate = prepared.candidate
+        let oldPrimary = prepared.oldPrimary
+        let local = prepared.candidateConnection
+        let primaryConnection = prepared.primary.connection
         let commands = prepared.oldPrimaryCommands
         let script =
             "\(commands.stop) && touch \(ShellQuoting.quote(commands.dataDirectory + "/standby.signal")) && \(commands.start)"
@@ -301,43 +378,9 @@ public struct StandbySwitchover: Sendable {
         try? await candidateSettings.reload()
 
         // 5. Metadata on the new primary: candidate primary, old primary a standby of it, term + 1.
-        let catalog = Catalog(connection: local)
         let term = try await PromotionSteps.recordPromotion(
             of: candidate.nodeID, in: catalog, demoted: [oldPrimary.nodeID: candidate.nodeID])
-        guard let newPrimary = try await catalog.node(id: candidate.nodeID) else {
-            throw WardenError("the new primary's record disappeared", exitStatus: .switchoverIncomplete)
-        }
-
-        // 6. Siblings, old primary, witnesses.
-        for sibling in prepared.siblings {
-            await SiblingFollow.move(
-                sibling, to: newPrimary, upstreamCatalog: catalog, configuration: configuration, report: report)
-        }
-        var demoted = demotedRecord
-        demoted.upstreamNodeID = candidate.nodeID
-        let rejoined = await FollowSteps.waitUntilStreaming(
-            follower: demoted, upstreamConnection: local, timeout: .seconds(max(configuration.nodeRejoinTimeout, 1)))
-        for witness in prepared.witnesses {
-            await WitnessCopy.refresh(witness, from: catalog, report: report)
-        }
-        let movedSlots = ([candidate] + prepared.siblings).compactMap(\.slotName)
-        await dropSlots(movedSlots, on: oldConninfo)
-        let details =
-            "node \"\(candidate.nodeName)\" (ID: \(candidate.nodeID)) promoted to primary; node \"\(oldPrimary.nodeName)\" (ID: \(oldPrimary.nodeID)) demoted to standby"
-        await EventRecorder(report: report, configuration: configuration).record(
-            "standby_switchover", nodeID: candidate.nodeID, successful: rejoined, details: details, in: catalog)
-        guard rejoined else {
-            throw WardenError(
-                "switchover incomplete: \(oldPrimary.label) is not streaming from \(candidate.label)",
-                detail:
-                    "\(candidate.label) is the primary (voting term \(term)); \(oldPrimary.label) did not attach within node_rejoin_timeout",
-                hint: forceRewind
-                    ? "on \(oldPrimary.label)'s host run \"pgwarden node rejoin --force-rewind\""
-                    : "on \(oldPrimary.label)'s host run \"pgwarden node rejoin\" (add --force-rewind if its timeline diverged)",
-                exitStatus: .switchoverIncomplete)
-        }
-        report(Self.step("\(oldPrimary.label) streams from \(candidate.label)", since: start))
-        report(OperationMessage(.notice, "STANDBY SWITCHOVER has completed successfully", detail: details))
+        return (term, oldConninfo)
     }
 
     /// True once the old primary is no longer a running primary: connections are refused, or

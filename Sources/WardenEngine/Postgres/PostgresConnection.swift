@@ -158,6 +158,21 @@ public final class PostgresConnection: @unchecked Sendable {
         _ = try outcome.get()
     }
 
+    /// Sends one pgbouncer admin console command with the simple query protocol, the only one
+    /// the console speaks. The text comes from ``PoolerCommand`` alone (fixed commands and
+    /// validated, double-quoted database names), never from free text. A command still running
+    /// at `timeout` (a `PAUSE` waiting for transactions) fails and leaves the connection broken.
+    @discardableResult
+    public func adminCommand(_ command: PoolerCommand, timeout: Duration = .seconds(5)) async throws(WardenError)
+        -> QueryResult
+    {
+        let text = command.text
+        let outcome: Result<QueryResult, WardenError> = await DedicatedThread.run { [self] in
+            lock.withLock { _ in runBlocking(sql: text, parameters: [], simpleProtocol: true, timeout: timeout) }
+        }
+        return try outcome.get()
+    }
+
     private func runBlocking(
         sql: String, parameters: [String?], simpleProtocol: Bool, timeout: Duration
     ) -> Result<QueryResult, WardenError> {
