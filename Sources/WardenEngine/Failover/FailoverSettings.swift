@@ -27,7 +27,7 @@ public struct FailoverSettings: Sendable, Equatable {
     /// for the new primary to announce itself.
     public var primaryNotificationTimeout: Int64
     /// `degraded_monitoring_timeout`: the daemon exits after this long in degraded monitoring
-    /// (nil: never).
+    /// (nil: never; a configured 0 or -1 means never, as in repmgr).
     public var degradedMonitoringTimeout: Int64?
     /// `monitoring_history`: a standby writes a `repmgr.monitoring_history` row after each check.
     public var monitoringHistory: Bool
@@ -73,7 +73,8 @@ public struct FailoverSettings: Sendable, Equatable {
             hasValidationCommand: !configuration.failoverValidationCommand.isEmpty,
             electionRerunInterval: Int64(configuration.electionRerunInterval) * 1000,
             primaryNotificationTimeout: Int64(configuration.primaryNotificationTimeout) * 1000,
-            degradedMonitoringTimeout: configuration.degradedMonitoringTimeout < 0
+            // repmgrd exits only when `degraded_monitoring_timeout > 0`: 0, like -1, means never.
+            degradedMonitoringTimeout: configuration.degradedMonitoringTimeout <= 0
                 ? nil : Int64(configuration.degradedMonitoringTimeout) * 1000,
             monitoringHistory: configuration.monitoringHistory,
             autoRejoin: configuration.autoRejoin)
