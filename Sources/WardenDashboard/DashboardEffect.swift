@@ -11,6 +11,9 @@ public enum DashboardEffect: Sendable, Equatable {
     /// Build the cluster-wide pause (`pause` true) or unpause of every node's daemon through the
     /// session (which refuses in read-only mode) and prepare it.
     case prepareDaemonPause(flowID: Int, pause: Bool)
+    /// Build the fence (`fence` true) or unfence of the node through the session (which refuses in
+    /// read-only mode) and prepare it.
+    case prepareFence(flowID: Int, fence: Bool, NodeRecord)
     case runOperation(flowID: Int)
     /// Forget a prepared operation that will not run.
     case discardOperation(flowID: Int)

@@ -302,6 +302,13 @@ public enum DashboardReducer {
             state.notice = Notice("\(kind.title.lowercased()): \(reason)", role: .warning, at: state.now)
             return []
         }
+        if kind == .fence {
+            // A toggle: its direction follows the node's fenced state in the last snapshot.
+            let fence = !row.fenced
+            state.overlay = .operation(
+                OperationFlow(id: id, kind: kind, node: row.node, fence: fence, phase: .preparing))
+            return [.prepareFence(flowID: id, fence: fence, row.node)]
+        }
         state.overlay = .operation(OperationFlow(id: id, kind: kind, node: row.node, phase: .preparing))
         return [.prepareOperation(flowID: id, kind, row.node)]
     }

@@ -54,6 +54,12 @@ public final class DashboardRuntime: Sendable {
                     try session.daemonPauseOperation(pause: pause)
                 }
             }
+        case .prepareFence(let flowID, let fence, let node):
+            Task.detached { [self] in
+                await prepare(flowID: flowID) { [session] () throws(WardenError) in
+                    try session.fenceOperation(fence: fence, for: node)
+                }
+            }
         case .runOperation(let flowID):
             guard let operation = prepared.withLock({ $0.removeValue(forKey: flowID) }) else { return }
             Task.detached { [self] in await run(operation, flowID: flowID) }

@@ -67,6 +67,23 @@ public final class DashboardSession: Sendable {
         return operation
     }
 
+    /// The fence (`fence` true) or unfence of `node`, with this dashboard's own repmgr.conf (its
+    /// fence_command / fence_mode; the node's own file when the dashboard has none), reaching the cluster
+    /// through the entry node as `pgwarden node fence` does. Throws in a read-only session and when the
+    /// catalog does not have it.
+    public func fenceOperation(fence: Bool, for node: NodeRecord) throws(WardenError) -> ClusterOperation {
+        let title = fence ? "fencing" : "unfencing"
+        guard !mode.isReadOnly else {
+            throw WardenError("this dashboard session is read-only: \(title) is not available", exitStatus: .badConfig)
+        }
+        let settings = localConfiguration ?? (try? configuration(for: node))
+        guard let operation = catalog.fenceOperation(fence: fence, node: node, entry: entry, configuration: settings)
+        else {
+            throw WardenError("\(title) is not available in this build", exitStatus: .badConfig)
+        }
+        return operation
+    }
+
     /// The repmgr.conf of `node`: the local one, or the file its record names when readable here.
     func configuration(for node: NodeRecord) throws(WardenError) -> NodeConfiguration {
         if let local = localConfiguration, local.nodeID == node.nodeID { return local }
@@ -94,7 +111,8 @@ public final class DashboardSession: Sendable {
         let observations = await probe(metadata.nodes)
         await pool.retain(only: Set(metadata.nodes.map(\.conninfo) + [metadata.conninfo]))
         return ClusterSnapshot(
-            report: ClusterShowReport(nodes: metadata.nodes, observations: observations), votingTerm: metadata.term,
+            report: ClusterShowReport(nodes: metadata.nodes, observations: observations, fences: metadata.fences),
+            votingTerm: metadata.term,
             events: metadata.events, history: metadata.history, historyWindow: window,
             newestHistoryRow: metadata.newestHistoryRow, historyError: metadata.historyError,
             daemons: metadata.daemons, source: metadata.source, fetchedAt: Date())
@@ -109,6 +127,7 @@ public final class DashboardSession: Sendable {
         var newestHistoryRow: Date?
         var historyError: String?
         var daemons: [Int: DaemonStatusTable.Row]
+        var fences: [Int: FenceRecord]
         var source: String
         var conninfo: String
     }
@@ -160,9 +179,10 @@ public final class DashboardSession: Sendable {
             historyError = error.message
         }
         let daemons = (try? await DaemonStatusTable.rows(catalog)) ?? [:]
+        let fences = (try? await FenceTable.records(catalog)) ?? [:]
         return Metadata(
             nodes: nodes, term: term, events: events, history: history, newestHistoryRow: newest,
-            historyError: historyError, daemons: daemons, source: name, conninfo: conninfo)
+            historyError: historyError, daemons: daemons, fences: fences, source: name, conninfo: conninfo)
     }
 
     private func probe(_ nodes: [NodeRecord]) async -> [Int: NodeObservation] {

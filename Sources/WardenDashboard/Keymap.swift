@@ -54,6 +54,15 @@ public enum Keymap {
                             hint: "\(kind.key):\(label)"))
                     continue
                 }
+                if kind == .fence {
+                    // A toggle on the selected node: its meaning follows the node's fenced state.
+                    let label = state.selectedRow?.fenced == true ? "unfence" : "fence"
+                    bindings.append(
+                        KeyBinding(
+                            [.character(kind.key)], String(kind.key), .operation(kind), "\(label) the selected node",
+                            hint: "\(kind.key):\(label)"))
+                    continue
+                }
                 bindings.append(
                     KeyBinding(
                         [.character(kind.key)], String(kind.key), .operation(kind), kind.summary,

@@ -11,6 +11,8 @@ public struct NodeRow: Sendable, Equatable {
     public var upstream: String
     public var timeline: String
     public var lag: LagSample?
+    /// Whether the node is fenced (`repmgr.pgwarden_fence`); its status is then drawn as a badge.
+    public var fenced: Bool = false
     /// The node's daemon as it last reported, nil when no daemon ever ran there.
     public var daemon: DaemonStatusTable.Row?
     /// For each ancestor below the root: whether it was the last of its siblings (draws `│` or blank).
@@ -40,11 +42,11 @@ public struct NodeRow: Sendable, Equatable {
 
     /// The role a row's status is drawn in: never colour alone, the marker is in the text too.
     public var statusRole: ThemeRole {
+        if fenced { return .fenced }
         switch marker {
-        case "!": .warning
-        case "?": .critical
-        case "-": .critical
-        default: .ok
+        case "!": return .warning
+        case "?", "-": return .critical
+        default: return .ok
         }
     }
 

@@ -23,7 +23,8 @@ public enum NodeTable {
             ordered.append(
                 NodeRow(
                     node: row.node, observation: row.observation, status: row.status, upstream: row.upstream,
-                    timeline: row.timeline, lag: lag[row.node.nodeID], daemon: snapshot.daemons[row.node.nodeID],
+                    timeline: row.timeline, lag: lag[row.node.nodeID], fenced: row.fenced,
+                    daemon: snapshot.daemons[row.node.nodeID],
                     ancestorsAreLast: ancestors, isLastChild: isLast, depth: depth))
             let kids = (children[row.node.nodeID] ?? []).sorted { $0.node.nodeID < $1.node.nodeID }
             for (index, child) in kids.enumerated() {

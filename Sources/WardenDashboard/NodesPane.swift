@@ -100,7 +100,7 @@ public enum NodesPane {
                 title: "Role", width: widest(4) { $0.node.type.rawValue }, priority: 80, alignRight: false,
                 text: { $0.node.type.rawValue }, role: { $0.nameRole }),
             Column(
-                title: "Status", width: min(22, widest(6) { $0.status }), priority: 100, alignRight: false,
+                title: "Status", width: min(30, widest(6) { $0.status }), priority: 100, alignRight: false,
                 text: { $0.status }, role: { $0.statusRole }),
             Column(
                 title: "Upstream", width: min(16, widest(8) { $0.upstream }), priority: 40, alignRight: false,

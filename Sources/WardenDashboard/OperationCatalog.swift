@@ -11,19 +11,36 @@ public struct OperationCatalog: Sendable {
     /// the cluster through `entry`.
     public typealias DaemonPauseBuilder = @Sendable (_ pause: Bool, _ entry: Conninfo) -> ClusterOperation
 
+    /// Makes the fence (`fence` true) or unfence of `node`, reading the cluster through `entry`, with
+    /// the settings of `configuration` (the dashboard's own repmgr.conf, nil when it has none).
+    public typealias FenceBuilder =
+        @Sendable (_ fence: Bool, _ node: NodeRecord, _ entry: Conninfo, _ configuration: NodeConfiguration?) ->
+        ClusterOperation
+
     private let builders: [OperationKind: Builder]
     private let daemonPause: DaemonPauseBuilder?
+    private let fence: FenceBuilder?
 
-    /// `builders` for the node-bound kinds; `daemonPause` for ``OperationKind/pauseDaemons``
-    /// (a builder listed under that kind in `builders` is ignored).
-    public init(builders: [OperationKind: Builder], daemonPause: DaemonPauseBuilder? = nil) {
-        self.builders = builders.filter { !$0.key.isClusterWide }
+    /// `builders` for the node-bound kinds; `daemonPause` for ``OperationKind/pauseDaemons`` and
+    /// `fence` for ``OperationKind/fence`` (builders listed under those kinds in `builders` are ignored).
+    public init(
+        builders: [OperationKind: Builder], daemonPause: DaemonPauseBuilder? = nil, fence: FenceBuilder? = nil
+    ) {
+        self.builders = builders.filter { !$0.key.isClusterWide && $0.key != .fence }
         self.daemonPause = daemonPause
+        self.fence = fence
     }
 
     /// The kinds this catalog can build.
     public var kinds: Set<OperationKind> {
-        Set(builders.keys).union(daemonPause == nil ? [] : [.pauseDaemons])
+        Set(builders.keys).union(daemonPause == nil ? [] : [.pauseDaemons]).union(fence == nil ? [] : [.fence])
+    }
+
+    /// The fence (`fence` true) or unfence of `node`, or nil when the catalog does not have it.
+    public func fenceOperation(
+        fence: Bool, node: NodeRecord, entry: Conninfo, configuration: NodeConfiguration?
+    ) -> ClusterOperation? {
+        self.fence.map { $0(fence, node, entry, configuration) }
     }
 
     /// The pause or unpause of every node's daemon, or nil when the catalog does not have it.
@@ -47,6 +64,26 @@ public struct OperationCatalog: Sendable {
         daemonPause: { pause, entry in
             ClusterOperation(kind: .pauseDaemons, node: nil) { report throws(WardenError) in
                 let operation = DaemonPauseChange(pause: pause, via: entry)
+                let prepared = try await operation.prepare(report: report)
+                return PreparedOperation(plan: prepared.plan) { report throws(WardenError) in
+                    try await operation.run(prepared, report: report)
+                }
+            }
+        },
+        fence: { fence, node, entry, configuration in
+            ClusterOperation(kind: .fence, node: node) { report throws(WardenError) in
+                if fence {
+                    let operation = NodeFence(
+                        configuration: configuration, entry: entry, nodeID: node.nodeID,
+                        reason: "fenced from the dashboard")
+                    let prepared = try await operation.prepare(report: report)
+                    return PreparedOperation(plan: prepared.plan) { report throws(WardenError) in
+                        try await operation.run(prepared, report: report)
+                    }
+                }
+                let operation = NodeUnfence(
+                    configuration: configuration, entry: entry, nodeID: node.nodeID,
+                    reason: "unfenced from the dashboard")
                 let prepared = try await operation.prepare(report: report)
                 return PreparedOperation(plan: prepared.plan) { report throws(WardenError) in
                     try await operation.run(prepared, report: report)

@@ -59,6 +59,9 @@ public struct OperationFlow: Sendable, Equatable {
     /// For ``OperationKind/pauseDaemons``: true when the flow pauses the daemons, false when it
     /// unpauses them (decided from the snapshot when the key was pressed); nil for other kinds.
     public var pause: Bool?
+    /// For ``OperationKind/fence``: true when the flow fences the node, false when it unfences it
+    /// (decided from the snapshot when the key was pressed); nil for other kinds.
+    public var fence: Bool?
     public var candidates: [Candidate]
     public var candidateIndex: Int
     public var phase: Phase
@@ -67,12 +70,14 @@ public struct OperationFlow: Sendable, Equatable {
     public var steps: [Step]
 
     public init(
-        id: Int, kind: OperationKind, node: NodeRecord?, pause: Bool? = nil, candidates: [Candidate] = [], phase: Phase
+        id: Int, kind: OperationKind, node: NodeRecord?, pause: Bool? = nil, fence: Bool? = nil,
+        candidates: [Candidate] = [], phase: Phase
     ) {
         self.id = id
         self.kind = kind
         self.node = node
         self.pause = pause
+        self.fence = fence
         self.candidates = candidates
         self.candidateIndex = 0
         self.phase = phase
@@ -82,12 +87,13 @@ public struct OperationFlow: Sendable, Equatable {
     }
 
     /// What the flow does, for titles and buttons: "Pause daemons" or "Unpause daemons" for
-    /// the daemons' switch, the kind's title otherwise.
+    /// the daemons' switch, "Fence" or "Unfence" for the fence toggle, the kind's title otherwise.
     public var title: String {
+        if let fence { return fence ? "Fence" : "Unfence" }
         switch pause {
-        case .some(true): "Pause daemons"
-        case .some(false): "Unpause daemons"
-        case .none: kind.title
+        case .some(true): return "Pause daemons"
+        case .some(false): return "Unpause daemons"
+        case .none: return kind.title
         }
     }
 

@@ -74,7 +74,9 @@ public enum OperationKind: String, CaseIterable, Sendable, Hashable {
                 return "\(row.node.nodeName) has priority 0 (never a primary)"
             }
             return nil
-        case .fence, .pauseDaemons:
+        case .fence:
+            return row.node.type == .witness ? "\(row.node.nodeName) is a witness" : nil
+        case .pauseDaemons:
             return nil
         }
     }

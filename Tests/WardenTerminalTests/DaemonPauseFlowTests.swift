@@ -182,7 +182,7 @@ struct DaemonPauseFlowTests {
         #expect(session.availableOperations == [.pauseDaemons])
         #expect(try session.daemonPauseOperation(pause: false).node == nil)
         #expect(OperationCatalog.engine.kinds.contains(.pauseDaemons))
-        #expect(!OperationCatalog.engine.kinds.contains(.fence))
+        #expect(OperationCatalog.engine.kinds.contains(.fence))
 
         var initial = F.state(operations: session.availableOperations)
         initial.refreshInterval = 60
