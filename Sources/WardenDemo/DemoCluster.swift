@@ -36,6 +36,11 @@ public final class DemoCluster: Sendable {
         self.load = WriteLoad(dataNodes: nodes.filter { $0.role != .witness })
     }
 
+    /// True in a demo that a root demo restarted as the unprivileged account (its setup continues).
+    public static func isRelaunched(environment: [String: String]) -> Bool {
+        environment[DemoSandbox.preparedVariable]?.isEmpty == false
+    }
+
     /// Builds and starts the cluster. `themes` is the dashboard's theme directory, copied into the
     /// sandbox (and named in `PGWARDEN_THEMES_DIR`) when the demo restarts itself as an unprivileged
     /// account.

@@ -33,7 +33,7 @@ struct DemoSandbox: Sendable {
         try await steps.run("switch to user \(name) (PostgreSQL refuses to run as root)") {
             () async throws(WardenError) -> String? in
             do throws(WardenError) {
-                try await relaunch(as: name, in: directory, options: options, themes: themes)
+                try await relaunch(as: name, in: directory, options: options, themes: themes, steps: steps)
             } catch {
                 DemoTeardown.removeDirectory(directory)
                 throw error
@@ -45,9 +45,9 @@ struct DemoSandbox: Sendable {
 
     /// Hands the directory to the account, copies what it needs there, drops root and execs the copy;
     /// returns only by throwing.
-    private static func relaunch(as name: String, in directory: String, options: DemoOptions, themes: String?)
-        async throws(WardenError)
-    {
+    private static func relaunch(
+        as name: String, in directory: String, options: DemoOptions, themes: String?, steps: DemoSteps
+    ) async throws(WardenError) {
         guard let account = DemoAccount.named(name) else {
             throw WardenError(
                 "the demo runs as root, PostgreSQL refuses to run as root, and there is no \"\(name)\" user",
@@ -70,6 +70,7 @@ struct DemoSandbox: Sendable {
             throw WardenError("user \(name) cannot enter \"\(directory)\"", exitStatus: .badConfig)
         }
         setenv(preparedVariable, directory, 1)
+        steps.progress(.note("restarting as user \(name) from \(executable)"))
         // The new program inherits this thread's signal mask and ignored signals: give it a clean slate.
         var empty = sigset_t()
         sigemptyset(&empty)

@@ -54,7 +54,7 @@ final class DemoSupervisor: Sendable {
         var start = clock.now
         if !current.children.isEmpty {
             progress(.started("stop daemons and pgbouncer"))
-            await DemoTeardown.stop(current.children, grace: .seconds(5))
+            await DemoTeardown.stop(current.children, grace: .seconds(2))
             progress(.finished("stop daemons and pgbouncer", elapsed: clock.now - start, result: nil))
         }
         if !current.dataDirectories.isEmpty {

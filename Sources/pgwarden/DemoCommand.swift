@@ -45,7 +45,9 @@ struct DemoCommand: AsyncParsableCommand {
                 ["demo", "--dir", directory] + (keep ? ["--keep"] : []) + (noUi ? ["--no-ui"] : [])
             })
         let themes = ThemeLoader.searchDirectories(environment: environment).first
-        Console.err("pgwarden demo: building a sandbox cluster (Ctrl-C stops it and cleans up)")
+        if !DemoCluster.isRelaunched(environment: environment) {
+            Console.err("pgwarden demo: building a sandbox cluster (Ctrl-C stops it and cleans up)")
+        }
         let cluster: DemoCluster
         do {
             cluster = try await DemoCluster.start(options: options, themes: themes, progress: printer.show)
