@@ -2,6 +2,7 @@ import Foundation
 import WardenEngine
 
 // pgwarden-write-prober DURATION_SECONDS CONNINFO...
+// pgwarden-write-prober --pooled DURATION_SECONDS CONNINFO [INTERVAL_MS]   (see PooledWriteProbe)
 //
 // Benchmark helper: every 50 ms, tries one INSERT on every given node at once (each over its own
 // connection, reconnecting with a 1 s deadline when it breaks) and records when a write
@@ -9,6 +10,9 @@ import WardenEngine
 // writes each node accepted.
 
 let arguments = Array(CommandLine.arguments.dropFirst())
+if arguments.first == "--pooled" {
+    await PooledWriteProbe.run(Array(arguments.dropFirst()))
+}
 guard arguments.count >= 2, let duration = Double(arguments[0]) else {
     FileHandle.standardError.write(Data("usage: pgwarden-write-prober SECONDS CONNINFO...\n".utf8))
     exit(1)
