@@ -206,6 +206,64 @@ struct PoolerFencingTests {
         #expect(details.contains("pgbouncer repointed: pgbouncer 127.0.0.1:\(bouncer.port)"), "\(details)")
     }
 
+    @Test("a switchover that fails after PAUSE resumes the clients, who go on writing on the old primary")
+    func failedSwitchoverResumes() async throws {
+        let (cluster, bouncer) = try await Self.clusterWithPgBouncer()
+        defer {
+            bouncer.stop()
+            cluster.shutdown()
+        }
+        let node1 = try cluster.server(1)
+        let node2 = try cluster.server(2)
+        // The old primary's stop command does nothing, so it never shuts down and the switchover gives up.
+        try cluster.writeConfig(
+            1, port: node1.port, dataDirectory: node1.dataDirectory,
+            extra: Self.poolerSettings(port: bouncer.port) + "\nservice_stop_command='false'")
+        try cluster.writeConfig(
+            2, port: node2.port, dataDirectory: node2.dataDirectory,
+            extra: Self.poolerSettings(port: bouncer.port) + "\nshutdown_check_timeout=1")
+        let writer = try PoolerWriter(conninfo: bouncer.conninfo(database: "app"))
+        writer.start()
+        try await Polling.until("the writer to write through pgbouncer", timeout: .seconds(10)) {
+            writer.tally.writes.count >= 10
+        }
+        let result = try await cluster.pgwarden(node: 2, ["standby", "switchover"])
+        let firstAfter = writer.tally.nextID
+        try await Polling.until("writes after the failed switchover", timeout: .seconds(10)) {
+            writer.tally.writes.filter { $0.id >= firstAfter }.count >= 10
+        }
+        let tally = await writer.stop()
+        #expect(result.exitCode == 18, "\(result)")
+        #expect(result.output.contains("paused app") && result.output.contains("resumed app"), "\(result)")
+        #expect(try bouncer.target(of: "app")?.paused == false)
+        #expect(try bouncer.target(of: "app")?.address == "127.0.0.1:\(node1.port)")
+        #expect(tally.failures.isEmpty, "\(tally.failures.map { "\($0.id): \($0.message)" })")
+        #expect(tally.writes.filter { $0.id >= firstAfter }.allSatisfy { $0.serverPort == node1.port })
+    }
+
+    @Test("a PAUSE held up by an open transaction is abandoned after its timeout; the switchover goes on")
+    func pauseTimeoutFallsBack() async throws {
+        let (cluster, bouncer) = try await Self.clusterWithPgBouncer()
+        defer {
+            bouncer.stop()
+            cluster.shutdown()
+        }
+        let node2 = try cluster.server(2)
+        let open = try await PostgresConnection.connect(
+            try Conninfo(parsing: bouncer.conninfo(database: "app")), timeout: .seconds(5))
+        try await open.query("BEGIN")
+        try await open.query("INSERT INTO pooler_probe (id) VALUES (-1)")
+        let started = ContinuousClock.now
+        let result = try await cluster.pgwarden(node: 2, ["standby", "switchover"])
+        let took = ContinuousClock.now - started
+        #expect(result.exitCode == 0, "\(result)")
+        #expect(result.output.contains("could not hold client traffic; continuing without the pause"), "\(result)")
+        #expect(took < .seconds(15), "switchover took \(took)")
+        #expect(try bouncer.target(of: "app")?.paused == false)
+        #expect(try bouncer.target(of: "app")?.address == "127.0.0.1:\(node2.port)")
+        #expect(try await Self.writeThrough(bouncer, id: 1) == node2.port)
+    }
+
     @Test("a pgbouncer that is down does not fail the promotion; the failure is reported and recorded")
     func pgbouncerDownDuringPromotion() async throws {
         let (cluster, bouncer) = try await Self.clusterWithPgBouncer()
