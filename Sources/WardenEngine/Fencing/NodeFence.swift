@@ -76,7 +76,7 @@ public struct NodeFence: Sendable {
                 ))
         }
 
-        var method: FenceMethod
+        let method: FenceMethod
         var stopCommands: ServiceCommands?
         let command = FenceCommand(configuration: configuration, fence: true)
         if let command {

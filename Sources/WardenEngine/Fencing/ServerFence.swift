@@ -4,6 +4,8 @@
 /// - Read-only: `ALTER SYSTEM SET default_transaction_read_only = on` (kept in postgresql.auto.conf,
 ///   so it survives a restart), a configuration reload, then every other client session is terminated
 ///   so that no open transaction can still write; new sessions start read-only (SQLSTATE 25006 on a write).
+///   It is a default, not a lock: a session that sets `default_transaction_read_only = off` (or starts
+///   `BEGIN READ WRITE`) can still write; `stop` or a `fence_command` is the hard fence.
 /// - Stop: the server's own host runs its stop command (``ServiceCommands``) through ``ServerHost``.
 /// - Lift: `ALTER SYSTEM RESET default_transaction_read_only` and a reload.
 public enum ServerFence {
