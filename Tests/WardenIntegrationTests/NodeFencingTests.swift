@@ -160,6 +160,7 @@ struct NodeFencingTests {
             extra: """
                 fence_command='echo %n %a %p %t > \(marker)'
                 unfence_command='echo %n %a > \(marker).unfence'
+                event_notification_command='echo %e %n %s >> \(marker).events'
                 """)
         let hostile = "x'; touch \(evil); echo '$(touch \(evil)2)`touch \(evil)3`"
         _ = try cluster.server(1).psql(
@@ -185,6 +186,7 @@ struct NodeFencingTests {
         #expect(unfence.exitCode == 0, "\(unfence)")
         #expect(try String(contentsOfFile: marker + ".unfence", encoding: .utf8) == "5 \(hostile)\n")
         #expect(try cluster.server(1).psql("SELECT fenced FROM repmgr.pgwarden_fence WHERE node_id = 5") == "f")
+        #expect(try String(contentsOfFile: marker + ".events", encoding: .utf8) == "node_fence 5 1\nnode_unfence 5 1\n")
         for path in [evil, evil + "2", evil + "3"] {
             #expect(!FileManager.default.fileExists(atPath: path), "\(path) exists")
         }

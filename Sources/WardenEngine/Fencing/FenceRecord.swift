@@ -7,13 +7,13 @@ public struct FenceRecord: Sendable, Equatable, Codable {
     public var nodeID: Int
     /// True while the node is fenced; `node unfence` sets it to false and keeps the row.
     public var fenced: Bool
-    /// How it was fenced (nil when the stored mode is not one pgwarden knows).
+    /// How it was fenced (column `mode`; nil when the stored mode is not one pgwarden knows).
     public var method: FenceMethod?
     /// Why, as given to `node fence --reason` or by the daemon.
     public var reason: String
-    /// When the state was last set (fenced or unfenced).
+    /// When the state was last set, fenced or unfenced (column `fenced_at`).
     public var changedAt: Date?
-    /// The node whose pgwarden set it (nil when run without a configuration file).
+    /// The node whose pgwarden set it (column `fenced_by`; nil when run without a configuration file).
     public var changedBy: Int?
 
     /// Describes one row.

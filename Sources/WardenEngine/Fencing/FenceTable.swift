@@ -1,7 +1,7 @@
 import Foundation
 
 /// The fenced state of every node, kept in `repmgr.pgwarden_fence` on the primary (so it replicates
-/// to every node, the witness copies it, and it survives restarts). repmgr has no such table; it is an
+/// to every standby and survives restarts; witnesses do not copy it). repmgr has no such table; it is an
 /// extra table in the `repmgr` schema, created on first use, and repmgr's own tables are not touched.
 ///
 /// Writes go to the current primary. A fenced primary refuses writes by default
