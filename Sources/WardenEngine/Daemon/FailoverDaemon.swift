@@ -33,6 +33,11 @@ public final class FailoverDaemon: @unchecked Sendable {
     /// never stops this daemon from answering its peers' votes and publishing its report.
     private let inbox: DaemonInbox
     private let primaryLink = PrimaryLink()
+    /// Whether the local server ran as the primary at the last look (housekeeping, or a
+    /// promotion by this daemon); metadata writes then go to it directly.
+    private var localRunsAsPrimary = false
+    private let rivalWatch = RivalPrimaryWatch()
+    private var nextRivalProbe: MonitorInstant = .zero
     private let wakeup: DaemonWakeup
 
     private init(
@@ -107,6 +112,7 @@ public final class FailoverDaemon: @unchecked Sendable {
         let (first, effects) = FailoverMonitor.start(
             context: context, now: now, runsAsPrimary: runsAsPrimary, vote: mailbox.loadVote(), paused: paused)
         state = first
+        localRunsAsPrimary = runsAsPrimary && state.role == .primary
         await perform(effects)
         while !signals.terminateRequested {
             if signals.takeReloadRequest() { reload() }
@@ -123,8 +129,9 @@ public final class FailoverDaemon: @unchecked Sendable {
                 await feed(.tick)
                 continue
             }
-            let nextHousekeeping = lastHeartbeat.milliseconds + housekeepingInterval
-            let sleep = min(wakeAt.milliseconds, nextHousekeeping) - now.milliseconds
+            var nextDeadline = min(wakeAt.milliseconds, lastHeartbeat.milliseconds + housekeepingInterval)
+            if let rivalsDue = watchForRivalPrimaries() { nextDeadline = min(nextDeadline, rivalsDue) }
+            let sleep = nextDeadline - now.milliseconds
             let reasons = await wakeup.wait(
                 socket: upstreamWatch?.socketDescriptor, timeout: .milliseconds(min(max(sleep, 1), 5000)))
             if reasons.contains(.upstreamSocket), let watch = upstreamWatch, watch.consumeInputDetectsClose() {
@@ -135,6 +142,21 @@ public final class FailoverDaemon: @unchecked Sendable {
             }
         }
         await shutdown()
+    }
+
+    /// Starts a look at the failed former primaries when one is due (see ``RivalPrimaryWatch``);
+    /// returns when the next one is due, or nil when this node watches none.
+    private func watchForRivalPrimaries() -> Int64? {
+        guard localRunsAsPrimary, let local, let me = record(forNode: configuration.nodeID) else { return nil }
+        let rivals = RivalPrimaryWatch.watched(context.nodes, selfID: configuration.nodeID)
+        guard !rivals.isEmpty else { return nil }
+        if now >= nextRivalProbe {
+            nextRivalProbe = now.advanced(by: RivalPrimaryWatch.interval)
+            rivalWatch.probe(
+                rivals, primary: local, me: me, term: state.promotedTerm ?? state.term, configuration: configuration,
+                log: log)
+        }
+        return nextRivalProbe.milliseconds
     }
 
     private func drainInbox() {
@@ -404,6 +426,7 @@ public final class FailoverDaemon: @unchecked Sendable {
                     to: conninfo, nodeID: configuration.nodeID, catalog: Catalog(connection: local))
             }
             upstreamWatch = nil
+            localRunsAsPrimary = true
             return .promotionFinished(success: true, detail: "node \(configuration.nodeID) promoted in term \(term)")
         } catch {
             return .promotionFinished(success: false, detail: error.message)
@@ -448,75 +471,128 @@ public final class FailoverDaemon: @unchecked Sendable {
         }
     }
 
-    /// Keeps a former primary from accepting writes: read-only by default, terminating the
-    /// sessions that could still write, or stopped (`fence_mode=stop`), or the user's fence_command.
+    /// Keeps a former primary from accepting writes once `newPrimary` was promoted in `term`.
+    /// A server that is down gets a data directory that starts as a standby (see
+    /// ``StoppedPrimaryFence``); a running one is fenced by its `fence_command` or `fence_mode`
+    /// (``ServerFence``). Either way the fenced state and a `node_fence` event are recorded.
     private func fenceLocal(newPrimary: Int, term: Int) async {
-        if let command = configuration.fenceCommand {
-            _ = await ChildProcess.runLogged(["/bin/sh", "-c", command], logFile: DaemonLog.path(for: configuration))
+        guard let me = record(forNode: configuration.nodeID), let target = record(forNode: newPrimary) else { return }
+        let data = configuration.dataDirectory
+        let method: FenceMethod
+        let details: String
+        do throws(WardenError) {
+            if local == nil, !StoppedPrimaryFence.serverRunning(dataDirectory: data) {
+                if !StoppedPrimaryFence.startsAsStandby(dataDirectory: data) {
+                    try StoppedPrimaryFence.prepare(
+                        configuration: configuration, me: me, newPrimary: target, term: term)
+                }
+                method = .startsAsStandby
+                details =
+                    "\(me.label) fenced while its server is down: it will start as a standby of \(target.label) "
+                    + "(term \(term))"
+            } else {
+                let subject = FenceSubject(
+                    nodeID: me.nodeID, nodeName: me.nodeName, primaryNodeID: target.nodeID,
+                    primaryConninfo: target.conninfo, term: term,
+                    reason: "\(target.label) was promoted in term \(term)")
+                method = try await ServerFence.fenceLocal(
+                    configuration: configuration, connection: local, subject: subject, report: log)
+                details = "\(me.label) fenced (\(method.summary)): \(target.label) is the primary of term \(term)"
+            }
+            log(OperationMessage(.warning, details))
+        } catch {
+            log(OperationMessage(.error, "unable to fence this node: \(error.message)", detail: error.detail))
             return
         }
-        guard let local else { return }
-        do {
-            if configuration.fenceMode == .stop {
-                _ = try await ServerHost(connection: local).launchDetached(
-                    ServiceCommands(
-                        configuration: configuration, dataDirectory: configuration.dataDirectory,
-                        fallbackBindir: ServiceCommands.serverBindirExpression
-                    ).stop, logFile: configuration.dataDirectory + "/pgwarden-server.log")
-            } else {
-                let settings = ServerSettings(connection: local)
-                try await settings.set("default_transaction_read_only", to: "on")
-                try await settings.reload()
-                try await local.query(
-                    """
-                    SELECT pg_catalog.pg_terminate_backend(pid) FROM pg_catalog.pg_stat_activity
-                     WHERE backend_type = 'client backend' AND pid <> pg_catalog.pg_backend_pid()
-                    """)
+        localRunsAsPrimary = false
+        recordFence(
+            FenceRecord(
+                nodeID: me.nodeID, fenced: true, method: method,
+                reason: "superseded by \(target.label) in term \(term)",
+                changedBy: configuration.nodeID), node: me, details: details, primaryNode: target)
+    }
+
+    /// Writes a fenced state and its event to `primaryNode` (never to the fenced node, which may
+    /// still run as a primary itself), off the loop.
+    private func recordFence(_ fence: FenceRecord, node: NodeRecord, details: String, primaryNode: NodeRecord) {
+        let recorder = EventRecorder(report: log, configuration: configuration)
+        let log = self.log
+        Task.detached {
+            var primary: Catalog?
+            if let conninfo = try? Conninfo(parsing: primaryNode.conninfo),
+                let connection = try? await PostgresConnection.connect(conninfo, timeout: .seconds(2))
+            {
+                primary = Catalog(connection: connection)
             }
-            log(OperationMessage(.warning, "fenced this node: node \(newPrimary) is the primary of term \(term)"))
-        } catch {
-            log(OperationMessage(.error, "unable to fence this node: \(error.message)"))
+            do throws(WardenError) {
+                if let primary { try await FenceTable.ensure(on: primary) }
+                try await FenceTable.record(
+                    fence, node: node, details: details, on: primary, recorder: recorder, primaryNode: primaryNode)
+            } catch {
+                log(OperationMessage(.warning, "unable to record the fenced state: \(error.message)"))
+            }
         }
     }
 
+    /// `auto_rejoin`: makes this fenced former primary a standby of `nodeID` (pg_rewind when its
+    /// timeline diverged) and lifts the fence. A server that is down is left down — it already
+    /// starts as a standby — and is rejoined once someone starts it (the election rerun retries).
     private func rejoin(_ nodeID: Int) async -> MonitorObservation {
-        guard let target = record(forNode: nodeID), let source = try? Conninfo(parsing: target.conninfo) else {
+        guard let me = record(forNode: configuration.nodeID), let target = record(forNode: nodeID),
+            let source = try? Conninfo(parsing: target.conninfo)
+        else {
             return .rejoinFinished(nodeID: nodeID, success: false, detail: "node \(nodeID) is unknown")
         }
+        let data = configuration.dataDirectory
+        guard local != nil || StoppedPrimaryFence.serverRunning(dataDirectory: data) else {
+            return .rejoinFinished(
+                nodeID: nodeID, success: false,
+                detail: "the server is down; it will start as a standby and is rejoined once it runs")
+        }
         let stop = ServiceCommands(
-            configuration: configuration, dataDirectory: configuration.dataDirectory,
+            configuration: configuration, dataDirectory: data,
             fallbackBindir: ShellQuoting.quote(
                 configuration.pgBindir.isEmpty ? "/usr/lib/postgresql/15/bin" : configuration.pgBindir)
         ).stop
-        _ = await ChildProcess.runLogged(
-            ["/bin/sh", "-c", stop], logFile: configuration.dataDirectory + "/pgwarden-server.log")
+        _ = await ChildProcess.runLogged(["/bin/sh", "-c", stop], logFile: data + "/pgwarden-server.log")
         local = nil
         let operation = NodeRejoin(configuration: configuration, source: source, forceRewind: true)
         do {
             let prepared = try await operation.prepare(report: log)
             try await operation.run(prepared, report: log)
-            return .rejoinFinished(nodeID: nodeID, success: true, detail: "rejoined \(target.label)")
         } catch {
             return .rejoinFinished(nodeID: nodeID, success: false, detail: error.message)
         }
+        if let conninfo = try? Conninfo(parsing: configuration.conninfo),
+            let connection = try? await PostgresConnection.connect(conninfo),
+            (try? await ServerFence.isReadOnly(connection)) == true
+        {
+            try? await ServerFence.lift(connection)
+        }
+        recordFence(
+            FenceRecord(
+                nodeID: me.nodeID, fenced: false, method: nil, reason: "rejoined \(target.label) as a standby",
+                changedBy: configuration.nodeID),
+            node: me, details: "\(me.label) unfenced: rejoined \(target.label) as a standby (auto_rejoin)",
+            primaryNode: target)
+        return .rejoinFinished(nodeID: nodeID, success: true, detail: "rejoined \(target.label)")
     }
 
     /// The running primary's metadata (see ``PrimaryLink``).
     private func primaryCatalog() async -> Catalog? {
-        await primaryLink.catalog(local: local, isWitness: context.localNode?.type == .witness, nodes: context.nodes)
+        await primaryLink.catalog(local: localRunsAsPrimary ? local : nil, nodes: context.nodes)
     }
 
     /// Runs metadata writes that go to the primary off the loop: the primary may be the node
     /// that just hung, and a connect timeout there must not delay votes. A failed write drops
     /// the link, so that the next one looks for the primary again.
     private func onPrimary(_ work: @escaping @Sendable (Catalog) async throws(WardenError) -> Void) {
-        let local = self.local
-        let isWitness = context.localNode?.type == .witness
+        let local = localRunsAsPrimary ? self.local : nil
         let nodes = context.nodes
         let link = primaryLink
         let log = self.log
         Task.detached {
-            guard let primary = await link.catalog(local: local, isWitness: isWitness, nodes: nodes) else { return }
+            guard let primary = await link.catalog(local: local, nodes: nodes) else { return }
             do throws(WardenError) {
                 try await work(primary)
             } catch {
@@ -530,12 +606,11 @@ public final class FailoverDaemon: @unchecked Sendable {
         let primaryRecord = event.primaryNodeID.flatMap { record(forNode: $0) }
         let recorder = EventRecorder(report: log, configuration: configuration)
         let nodeID = configuration.nodeID
-        let local = self.local
-        let isWitness = context.localNode?.type == .witness
+        let local = localRunsAsPrimary ? self.local : nil
         let nodes = context.nodes
         let link = primaryLink
         Task.detached {
-            let primary = await link.catalog(local: local, isWitness: isWitness, nodes: nodes)
+            let primary = await link.catalog(local: local, nodes: nodes)
             await recorder.record(
                 event.name, nodeID: nodeID, successful: event.successful, details: event.details, in: primary,
                 primaryNodeID: primaryRecord?.nodeID, primaryConninfo: primaryRecord?.conninfo,
@@ -580,6 +655,7 @@ public final class FailoverDaemon: @unchecked Sendable {
         }
         var facts: NodeFacts?
         if let local { facts = try? await NodeFacts.read(local) }
+        localRunsAsPrimary = facts?.inRecovery == false && state.role == .primary
         if facts?.inRecovery == false, state.role == .standby { pending.append(.localNodeRunsAsPrimary) }
         let view = state.report(
             nodeID: configuration.nodeID, settings: context.settings, inRecovery: facts?.inRecovery,

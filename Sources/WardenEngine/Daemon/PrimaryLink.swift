@@ -13,12 +13,10 @@ final class PrimaryLink: Sendable {
 
     private let state = Mutex(State())
 
-    /// The primary's catalog: this node's own server when it is the primary (a witness is
-    /// never in recovery but is not the primary), the open link, or a new one.
-    func catalog(local: PostgresConnection?, isWitness: Bool, nodes: [NodeRecord]) async -> Catalog? {
-        if !isWitness, let local, !local.isBroken, (try? await NodeFacts.read(local))?.inRecovery == false {
-            return Catalog(connection: local)
-        }
+    /// The primary's catalog: `localPrimary` (the daemon's own server, passed only when it
+    /// runs as the primary), the open link, or a new one.
+    func catalog(local localPrimary: PostgresConnection?, nodes: [NodeRecord]) async -> Catalog? {
+        if let localPrimary, !localPrimary.isBroken { return Catalog(connection: localPrimary) }
         if let open = state.withLock({ $0.open }), !open.connection.isBroken { return open }
         let found = try? await ClusterConnector.primary(among: nodes).1
         state.withLock { $0.open = found }

@@ -878,6 +878,9 @@ struct MonitorTransition {
             switch reason {
             case .localNodeDown:
                 requestLocalCheck()
+                // A primary whose server is down still learns of a newer primary, so that its
+                // data directory can be fenced before anyone starts the server again.
+                if state.role == .primary { requestPoll(force: false) }
             case .superseded, .rejoinFailed:
                 requestPoll(force: false)
             case .paused, .manualFailover:

@@ -10,6 +10,9 @@ public enum FenceMethod: String, Sendable, Equatable, Codable, CaseIterable {
     case stop
     /// Only recorded: the server was unreachable and no `fence_command` is configured.
     case recordOnly = "record_only"
+    /// The server was down; its failover daemon set the data directory up to start as a standby
+    /// of the new primary (standby.signal), so it can never start as a writable primary.
+    case startsAsStandby = "starts_as_standby"
 
     /// A few words for messages and event details.
     public var summary: String {
@@ -18,6 +21,7 @@ public enum FenceMethod: String, Sendable, Equatable, Codable, CaseIterable {
         case .readOnly: "read-only: default_transaction_read_only=on"
         case .stop: "server stopped"
         case .recordOnly: "recorded only (server unreachable)"
+        case .startsAsStandby: "server down; set to start as a standby"
         }
     }
 }

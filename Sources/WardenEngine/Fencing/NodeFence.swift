@@ -171,7 +171,7 @@ public struct NodeFence: Sendable {
                     report(fencedNotice(node, outcome))
                     return
                 }
-            case .recordOnly:
+            case .recordOnly, .startsAsStandby:
                 break
             }
         } catch {

@@ -1,0 +1,46 @@
+import Foundation
+
+/// The returning-primary guard's best case: a former primary whose server is down while another
+/// node was promoted. Its daemon (still running, on the same host, as the data directory's owner)
+/// writes standby.signal and the new primary's `primary_conninfo` into the data directory, so that
+/// a plain `pg_ctl start` brings the server up in recovery — read-only from its first second, not a
+/// single write accepted. Whether it can then stream (its timeline may have diverged) is for a
+/// rejoin to settle; it never runs as a second primary.
+enum StoppedPrimaryFence {
+    /// Whether a postmaster runs on `dataDirectory`: postmaster.pid names a live process.
+    static func serverRunning(dataDirectory: String) -> Bool {
+        guard let text = try? String(contentsOfFile: dataDirectory + "/postmaster.pid", encoding: .utf8),
+            let firstLine = text.split(separator: "\n").first, let pid = Int32(firstLine), pid > 0
+        else { return false }
+        return kill(pid, 0) == 0 || errno == EPERM
+    }
+
+    /// Whether the data directory already starts as a standby.
+    static func startsAsStandby(dataDirectory: String) -> Bool {
+        FileManager.default.fileExists(atPath: dataDirectory + "/standby.signal")
+    }
+
+    /// Sets the stopped data directory of `me` up to start as a standby of `newPrimary`.
+    static func prepare(
+        configuration: NodeConfiguration, me: NodeRecord, newPrimary: NodeRecord, term: Int
+    ) throws(WardenError) {
+        var follower = me
+        follower.type = .standby
+        follower.upstreamNodeID = newPrimary.nodeID
+        if follower.slotName == nil && configuration.useReplicationSlots {
+            follower.slotName = NodeRecord.defaultSlotName(nodeID: me.nodeID)
+        }
+        let conninfo = try ReplicationSource.primaryConninfo(upstream: newPrimary, follower: follower)
+        do {
+            try StandbySettingsFile.write(
+                into: configuration.dataDirectory, primaryConninfo: conninfo, slotName: follower.slotName,
+                writtenBy: "daemon: fenced after \(newPrimary.label) was promoted in term \(term)")
+        } catch {
+            throw WardenError(
+                "unable to prepare the data directory \"\(configuration.dataDirectory)\" to start as a standby: "
+                    + error.localizedDescription,
+                hint: "do not start this server before it is rejoined: \"pgwarden node rejoin --force-rewind\"",
+                exitStatus: .internalError)
+        }
+    }
+}
