@@ -14,10 +14,14 @@ final class PrimaryLink: Sendable {
     private let state = Mutex(State())
 
     /// The primary's catalog: `localPrimary` (the daemon's own server, passed only when it
-    /// runs as the primary), the open link, or a new one.
+    /// runs as the primary), the open link, or a new one; nil when there is none or the open
+    /// link is still busy (a hung primary).
     func catalog(local localPrimary: PostgresConnection?, nodes: [NodeRecord]) async -> Catalog? {
         if let localPrimary, !localPrimary.isBroken { return Catalog(connection: localPrimary) }
-        if let open = state.withLock({ $0.open }), !open.connection.isBroken { return open }
+        if let open = state.withLock({ $0.open }), !open.connection.isBroken {
+            // Still busy with an earlier write: the primary may hang, and writes must not pile up.
+            return open.connection.isBusy ? nil : open
+        }
         let found = try? await ClusterConnector.primary(among: nodes).1
         state.withLock { $0.open = found }
         return found

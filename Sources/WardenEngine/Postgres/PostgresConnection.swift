@@ -108,11 +108,16 @@ public final class PostgresConnection: @unchecked Sendable {
         )
     }
 
-    /// True once a query timed out without the server answering the cancel: the
-    /// connection is then unusable and must be replaced.
+    /// True once a query timed out without the server answering the cancel, or libpq saw the
+    /// connection fail: it is then unusable and must be replaced. Never waits: while a call is
+    /// running on the connection, only what is already known counts.
     public var isBroken: Bool {
-        broken.load(ordering: .relaxed) || lock.withLock { _ in PQstatus(raw) != CONNECTION_OK }
+        broken.load(ordering: .relaxed)
+            || (lock.withLockIfAvailable { _ in PQstatus(raw) != CONNECTION_OK } ?? false)
     }
+
+    /// True while a call is running on the connection (another one would wait for it).
+    public var isBusy: Bool { lock.withLockIfAvailable { _ in false } ?? true }
 
     /// The connection's socket, for a caller that waits on several descriptors at once (the
     /// daemon watches its upstream's socket so that a crashed upstream is noticed at once).
