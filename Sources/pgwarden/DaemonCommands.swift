@@ -75,6 +75,8 @@ struct DaemonStatus: AsyncParsableCommand {
     @OptionGroup var global: GlobalOptions
     @Flag(help: "Add location and priority.") var detail = false
     @Flag(help: "Comma-separated output.") var csv = false
+    @Flag(help: "After the table, explain each daemon's latest failover decision (why it did or did not fail over).")
+    var explain = false
 
     func run() async throws {
         let context = try CommandContext(global, configurationRequired: false)
@@ -91,6 +93,10 @@ struct DaemonStatus: AsyncParsableCommand {
             Console.write(warning + "\n", to: .standardError)
         }
         report.table(detail: detail).lines(trailingSpaceOnRows: true).forEach(Console.out)
+        if explain {
+            Console.out("")
+            report.explanationLines.forEach(Console.out)
+        }
     }
 }
 

@@ -21,7 +21,8 @@ struct DaemonRun: AsyncParsableCommand {
         let writer = DaemonLogWriter(
             path: configuration.logFile.isEmpty ? nil : configuration.logFile,
             minimumLevel: context.console.minimumLevel)
-        try await FailoverDaemon.run(configuration: configuration, log: writer.sink, signals: signals)
+        let status = try await FailoverDaemon.run(configuration: configuration, log: writer.sink, signals: signals)
+        if status != .success { throw CommandExit(status: status) }
     }
 }
 

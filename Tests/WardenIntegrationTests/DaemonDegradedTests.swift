@@ -68,21 +68,11 @@ struct DaemonDegradedTests {
         #expect(output.contains("degraded monitoring timeout (3 seconds) exceeded"), "\(output)")
         #expect(standby.isRunning, "the daemon must not touch its server when it terminates")
 
-        // repmgr's semantics, which FailoverDaemon does not follow yet (perform(_:), case .exitDaemon): the
-        // exit code, the repmgrd_shutdown event (recorded in a detached task that exit() kills before it runs)
-        // and the PID file (exit() skips DaemonRun's defer that releases it).
-        withKnownIssue("the daemon exits with ERR_MONITORING_FAIL (16); repmgr uses ERR_MONITORING_TIMEOUT (9)") {
-            #expect(exitCode == 9, "\(output)")
+        // repmgr's semantics: ERR_MONITORING_TIMEOUT, a repmgrd_shutdown event naming the timeout, no PID file.
+        #expect(exitCode == 9, "\(output)")
+        try await Polling.until("the repmgrd_shutdown notification", timeout: .seconds(5)) {
+            events().contains("2 repmgrd_shutdown degraded monitoring timeout")
         }
-        await withKnownIssue(
-            "no repmgrd_shutdown event names the degraded monitoring timeout", isIntermittent: true
-        ) {
-            try await Polling.until("the repmgrd_shutdown notification", timeout: .seconds(5)) {
-                events().contains("2 repmgrd_shutdown degraded monitoring timeout")
-            }
-        }
-        withKnownIssue("the PID file is left behind") {
-            #expect(!FileManager.default.fileExists(atPath: pidFile), "\(pidFile) is left behind")
-        }
+        #expect(!FileManager.default.fileExists(atPath: pidFile), "\(pidFile) is left behind")
     }
 }

@@ -110,6 +110,10 @@ struct DaemonPartitionTests {
         }
         let explanation = cluster.query(1, "SELECT explanation FROM repmgr.pgwarden_daemon WHERE node_id = 2") ?? ""
         #expect(explanation.contains("node3"), "\(explanation)")
+        // `daemon status --explain` shows the same decision in plain words.
+        let explained = try await cluster.pgwarden(node: 1, ["daemon", "status", "--explain"])
+        #expect(explained.output.contains("Latest failover decision of node \"node2\""), "\(explained)")
+        #expect(explained.output.contains("primary_visibility_consensus is on"), "\(explained)")
         #expect(cluster.query(1, "SELECT term FROM repmgr.voting_term") == term)
         do {
             try await Polling.until("node2's daemon to report normal monitoring", timeout: .seconds(10)) {

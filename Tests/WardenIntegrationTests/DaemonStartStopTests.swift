@@ -84,17 +84,10 @@ struct DaemonStartStopTests {
         #expect(!ProcessTable.isAlive(pid), "the daemon still runs after daemon stop")
         #expect(!FileManager.default.fileExists(atPath: pidFile), "the PID file is left behind")
         #expect(log().contains("pgwarden daemon shut down"), "\(log())")
-        // FailoverDaemon.shutdown() records repmgrd_shutdown in a detached task that nothing waits for, so
-        // the process often exits before the event reaches repmgr.events and the notification command runs.
-        await withKnownIssue(
-            "repmgrd_shutdown is recorded in a detached task the exiting daemon does not wait for",
-            isIntermittent: true
-        ) {
-            try await Polling.until("the repmgrd_shutdown event", timeout: .seconds(5)) {
-                events().contains("2 repmgrd_shutdown")
-                    && (try? cluster.server(1).psql(
-                        "SELECT count(*) FROM repmgr.events WHERE node_id = 2 AND event = 'repmgrd_shutdown'")) == "1"
-            }
+        try await Polling.until("the repmgrd_shutdown event", timeout: .seconds(5)) {
+            events().contains("2 repmgrd_shutdown")
+                && (try? cluster.server(1).psql(
+                    "SELECT count(*) FROM repmgr.events WHERE node_id = 2 AND event = 'repmgrd_shutdown'")) == "1"
         }
         let status = try await cluster.pgwarden(node: 1, ["daemon", "status"])
         #expect(Self.statusRow(status.stdout, node: 2)?[5] == "not running", "\(status)")

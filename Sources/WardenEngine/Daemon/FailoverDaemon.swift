@@ -36,6 +36,8 @@ public final class FailoverDaemon: @unchecked Sendable {
     /// Whether the local server ran as the primary at the last look (housekeeping, or a
     /// promotion by this daemon); metadata writes then go to it directly.
     private var localRunsAsPrimary = false
+    /// Set when the daemon must end on its own (`degraded_monitoring_timeout`): the exit status and why.
+    private var exitRequest: (status: ExitStatus, reason: String)?
     private let rivalWatch = RivalPrimaryWatch()
     private var nextRivalProbe: MonitorInstant = .zero
     private let wakeup: DaemonWakeup
@@ -65,9 +67,10 @@ public final class FailoverDaemon: @unchecked Sendable {
         MonitorInstant(milliseconds: (clock.now - started).milliseconds)
     }
 
-    /// Connects to the local node (waiting for it to come up), then runs until SIGTERM.
+    /// Connects to the local node (waiting for it to come up), then runs until SIGTERM, or until
+    /// `degraded_monitoring_timeout` ends it; returns the exit status (success after SIGTERM).
     public static func run(configuration: NodeConfiguration, log: @escaping MessageSink, signals: DaemonSignals)
-        async throws(WardenError)
+        async throws(WardenError) -> ExitStatus
     {
         log(OperationMessage(.notice, "pgwarden daemon starting up (PID \(getpid()))"))
         let conninfo = try Conninfo(parsing: configuration.conninfo)
@@ -76,12 +79,12 @@ public final class FailoverDaemon: @unchecked Sendable {
             do {
                 connection = try await PostgresConnection.connect(conninfo)
             } catch {
-                if signals.terminateRequested { return }
+                if signals.terminateRequested { return .success }
                 log(OperationMessage(.warning, "unable to connect to the local node; retrying", detail: error.detail))
                 try? await Task.sleep(for: .seconds(max(configuration.monitorIntervalSeconds, 1)))
             }
         }
-        guard let connection else { return }
+        guard let connection else { return .success }
         let catalog = Catalog(connection: connection)
         let nodes = try await catalog.nodes()
         guard let me = nodes.first(where: { $0.nodeID == configuration.nodeID }) else {
@@ -101,6 +104,7 @@ public final class FailoverDaemon: @unchecked Sendable {
             configuration: configuration, log: log, signals: signals, context: context, mailbox: mailbox,
             local: connection)
         await daemon.loop(initialPause: await DaemonStatusTable.isPaused(nodeID: configuration.nodeID, in: catalog))
+        return daemon.exitRequest?.status ?? .success
     }
 
     private func loop(initialPause: Bool) async {
@@ -114,7 +118,7 @@ public final class FailoverDaemon: @unchecked Sendable {
         state = first
         localRunsAsPrimary = runsAsPrimary && state.role == .primary
         await perform(effects)
-        while !signals.terminateRequested {
+        while !signals.terminateRequested, exitRequest == nil {
             if signals.takeReloadRequest() { reload() }
             for message in mailbox.receive() { pending.append(await observation(for: message)) }
             drainInbox()
@@ -259,7 +263,7 @@ public final class FailoverDaemon: @unchecked Sendable {
             case .rejoin(let nodeID):
                 pending.append(await rejoin(nodeID))
             case .recordEvent(let event):
-                await record(event)
+                record(event)
             case .recordDecision(let explanation):
                 explanationText = explanation.text
                 log(OperationMessage(.notice, explanation.summary, detail: explanation.text))
@@ -268,9 +272,8 @@ public final class FailoverDaemon: @unchecked Sendable {
             case .log(let level, let text):
                 log(OperationMessage(level, text))
             case .exitDaemon(let reason):
-                log(OperationMessage(.error, "exiting: \(reason)"))
-                await shutdown()
-                exit(ExitStatus.monitoringFailed.rawValue)
+                log(OperationMessage(.notice, "\(reason), terminating"))
+                exitRequest = (ExitStatus.monitoringTimeout, reason)
             }
         }
     }
@@ -602,14 +605,16 @@ public final class FailoverDaemon: @unchecked Sendable {
         }
     }
 
-    private func record(_ event: MonitorEvent) async {
+    /// Records `event` on the primary in the background; the task tells when it is done.
+    @discardableResult
+    private func record(_ event: MonitorEvent) -> Task<Void, Never> {
         let primaryRecord = event.primaryNodeID.flatMap { record(forNode: $0) }
         let recorder = EventRecorder(report: log, configuration: configuration)
         let nodeID = configuration.nodeID
         let local = localRunsAsPrimary ? self.local : nil
         let nodes = context.nodes
         let link = primaryLink
-        Task.detached {
+        return Task.detached {
             let primary = await link.catalog(local: local, nodes: nodes)
             await recorder.record(
                 event.name, nodeID: nodeID, successful: event.successful, details: event.details, in: primary,
@@ -746,8 +751,20 @@ public final class FailoverDaemon: @unchecked Sendable {
         }
     }
 
+    /// Records `repmgrd_shutdown` (waiting up to 3 s for it, so that the event is not lost with
+    /// the process) and marks this daemon stopped in the status table.
     private func shutdown() async {
-        await record(MonitorEvent("repmgrd_shutdown", details: "pgwarden daemon terminating"))
+        let details = exitRequest.map { "\($0.reason), terminating" } ?? "pgwarden daemon terminating"
+        let recording = record(MonitorEvent("repmgrd_shutdown", details: details))
+        let recorded = Atomic<Bool>(false)
+        Task.detached {
+            await recording.value
+            recorded.store(true, ordering: .relaxed)
+        }
+        let deadline = ContinuousClock.now + .seconds(3)
+        while !recorded.load(ordering: .relaxed), ContinuousClock.now < deadline {
+            try? await Task.sleep(for: .milliseconds(20))
+        }
         if let primary = await primaryCatalog() {
             try? await DaemonStatusTable.report(
                 nodeID: configuration.nodeID, pid: nil, state: "stopped", explanation: explanationText,

@@ -32,6 +32,20 @@ public struct DaemonStatusReport: Sendable {
         return DaemonStatusReport(rows: rows, issues: show.issues)
     }
 
+    /// `daemon status --explain`: for each node whose daemon recorded a failover decision, that
+    /// decision in plain words (what it saw, the counts, the ranking and the rule that decided).
+    public var explanationLines: [String] {
+        var lines: [String] = []
+        for row in rows {
+            guard let daemon = row.daemon, !daemon.explanation.isEmpty else { continue }
+            if !lines.isEmpty { lines.append("") }
+            lines.append("Latest failover decision of \(row.show.node.label) (daemon state: \(daemon.state)):")
+            lines += daemon.explanation.split(separator: "\n", omittingEmptySubsequences: false).map { "  " + $0 }
+        }
+        if lines.isEmpty { lines.append("No daemon has recorded a failover decision yet.") }
+        return lines
+    }
+
     public func table(detail: Bool) -> TextTable {
         var headers = ["ID", "Name", "Role", "Status", "Upstream"]
         if detail { headers += ["Location", "Priority"] }
