@@ -3,6 +3,7 @@ import WardenEngine
 
 // pgwarden-write-prober DURATION_SECONDS CONNINFO...
 // pgwarden-write-prober --pooled DURATION_SECONDS CONNINFO [INTERVAL_MS]   (see PooledWriteProbe)
+// pgwarden-write-prober --returning DURATION_SECONDS CONNINFO   (see ReturningPrimaryProbe)
 //
 // Benchmark helper: every 50 ms, tries one INSERT on every given node at once (each over its own
 // connection, reconnecting with a 1 s deadline when it breaks) and records when a write
@@ -12,6 +13,9 @@ import WardenEngine
 let arguments = Array(CommandLine.arguments.dropFirst())
 if arguments.first == "--pooled" {
     await PooledWriteProbe.run(Array(arguments.dropFirst()))
+}
+if arguments.first == "--returning" {
+    await ReturningPrimaryProbe.run(Array(arguments.dropFirst()))
 }
 guard arguments.count >= 2, let duration = Double(arguments[0]) else {
     FileHandle.standardError.write(Data("usage: pgwarden-write-prober SECONDS CONNINFO...\n".utf8))

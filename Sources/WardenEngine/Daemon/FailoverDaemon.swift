@@ -538,12 +538,10 @@ public final class FailoverDaemon: @unchecked Sendable {
     }
 
     /// `auto_rejoin`: makes this fenced former primary a standby of `nodeID` (pg_rewind when its
-    /// timeline diverged) and lifts the fence. A server that is down is left down — it already
+    /// timeline diverged); ``NodeRejoin`` lifts the fence. A server that is down is left down — it already
     /// starts as a standby — and is rejoined once someone starts it (the election rerun retries).
     private func rejoin(_ nodeID: Int) async -> MonitorObservation {
-        guard let me = record(forNode: configuration.nodeID), let target = record(forNode: nodeID),
-            let source = try? Conninfo(parsing: target.conninfo)
-        else {
+        guard let target = record(forNode: nodeID), let source = try? Conninfo(parsing: target.conninfo) else {
             return .rejoinFinished(nodeID: nodeID, success: false, detail: "node \(nodeID) is unknown")
         }
         let data = configuration.dataDirectory
@@ -566,18 +564,6 @@ public final class FailoverDaemon: @unchecked Sendable {
         } catch {
             return .rejoinFinished(nodeID: nodeID, success: false, detail: error.message)
         }
-        if let conninfo = try? Conninfo(parsing: configuration.conninfo),
-            let connection = try? await PostgresConnection.connect(conninfo),
-            (try? await ServerFence.isReadOnly(connection)) == true
-        {
-            try? await ServerFence.lift(connection)
-        }
-        recordFence(
-            FenceRecord(
-                nodeID: me.nodeID, fenced: false, method: nil, reason: "rejoined \(target.label) as a standby",
-                changedBy: configuration.nodeID),
-            node: me, details: "\(me.label) unfenced: rejoined \(target.label) as a standby (auto_rejoin)",
-            primaryNode: target)
         return .rejoinFinished(nodeID: nodeID, success: true, detail: "rejoined \(target.label)")
     }
 

@@ -200,6 +200,32 @@ public struct NodeRejoin: Sendable {
                 hint: "check \(data)'s PostgreSQL log; its timeline may have diverged (use --force-rewind)",
                 exitStatus: .rejoinFailed)
         }
+        await liftFence(of: me, prepared: prepared, report: report)
         report(OperationMessage(.notice, "NODE REJOIN successful", detail: details))
+    }
+
+    /// A rejoined node is a standby of the current primary, so a fence it carried (a read-only
+    /// default kept in postgresql.auto.conf, or a fenced row) is lifted: otherwise it would come
+    /// back read-only the day it is promoted.
+    private func liftFence(of me: NodeRecord, prepared: Prepared, report: @escaping MessageSink) async {
+        if let conninfo = try? Conninfo(parsing: configuration.conninfo),
+            let local = try? await PostgresConnection.connect(conninfo),
+            (try? await ServerFence.isReadOnly(local)) == true
+        {
+            try? await ServerFence.lift(local)
+        }
+        guard (try? await FenceTable.fenced(prepared.primary))?[me.nodeID] != nil else { return }
+        do {
+            try await FenceTable.record(
+                FenceRecord(
+                    nodeID: me.nodeID, fenced: false, method: nil,
+                    reason: "rejoined \(prepared.primaryRecord.label) as a standby", changedBy: configuration.nodeID),
+                node: me, details: "\(me.label) unfenced: rejoined \(prepared.primaryRecord.label) as a standby",
+                on: prepared.primary, recorder: EventRecorder(report: report, configuration: configuration),
+                primaryNode: prepared.primaryRecord)
+            report(OperationMessage(.notice, "the fence on this node was lifted"))
+        } catch {
+            report(OperationMessage(.warning, "unable to record that this node is no longer fenced: \(error.message)"))
+        }
     }
 }
