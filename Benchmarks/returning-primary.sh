@@ -71,15 +71,15 @@ one_run() {
 
 summary() {
   local mode=$1
-  printf '%s daemon, %d runs: writes accepted by the restarted old primary: %s (total %d); refused writes after: %s s (worst %s s)\n' \
+  printf "old primary's daemon %s, %d runs: writes accepted by the restarted old primary: %s (total %d); refused writes after: %s s (worst %s s)\n" \
     "$mode" "$RUNS" "${accepted[*]}" "$(printf '%s\n' "${accepted[@]}" | awk '{s += $1} END {print s}')" \
     "${refused[*]}" "$(printf '%s\n' "${refused[@]}" | sort -g | tail -1)"
 }
 accepted=() refused=()
 for run in $(seq "$RUNS"); do one_run running; done
-summary "old primary's daemon running" >"$SANDBOX/summary.txt"
+summary running >"$SANDBOX/summary.txt"
 accepted=() refused=()
 for run in $(seq "$RUNS"); do one_run stopped; done
-summary "old primary's daemon stopped" >>"$SANDBOX/summary.txt"
+summary stopped >>"$SANDBOX/summary.txt"
 echo "targets: zero writes accepted while its daemon runs; refused within 1 s when its daemon is down (repmgr 5.3: writable indefinitely)"
 cat "$SANDBOX/summary.txt"
