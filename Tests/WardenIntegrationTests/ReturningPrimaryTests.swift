@@ -154,4 +154,31 @@ struct ReturningPrimaryTests {
             Self.fencedFlag(on: newPrimary) == "f"
         }
     }
+
+    @Test("a killed primary fenced while down is rejoined by node rejoin --force-rewind without being started first")
+    func rejoinFencedStoppedPrimary() async throws {
+        let (cluster, daemons) = try await DaemonFailoverTests.clusterWithDaemons()
+        defer {
+            for daemon in daemons { _ = daemon.terminate() }
+            cluster.shutdown()
+        }
+        try await DaemonFailoverTests.waitForDaemons(cluster)
+        let oldPrimary = try cluster.server(1)
+        let promoted = try await Self.killPrimaryAndWaitForFailover(cluster, daemons: daemons)
+        try await Polling.until("node1's daemon to prepare its data directory", timeout: .seconds(20)) {
+            FileManager.default.fileExists(atPath: oldPrimary.dataDirectory + "/standby.signal")
+        }
+        _ = daemons[0].terminate()
+        // Crash recovery (the node was killed) runs in single-user mode, which refuses a standby.signal.
+        let rejoin = try await cluster.pgwarden(
+            node: 1, ["-d", try cluster.server(promoted).conninfo(), "node", "rejoin", "--force-rewind"])
+        #expect(rejoin.exitCode == 0, "\(rejoin)")
+        let newPrimary = try cluster.server(promoted)
+        try await Polling.until("node1 to stream from node\(promoted)", timeout: .seconds(30)) {
+            (try? newPrimary.psql(
+                "SELECT count(*) FROM pg_stat_replication WHERE application_name = 'node1' AND state = 'streaming'"))
+                == "1"
+        }
+        #expect(Self.fencedFlag(on: newPrimary) == "f", "node rejoin lifts the fence")
+    }
 }

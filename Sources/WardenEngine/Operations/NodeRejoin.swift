@@ -140,6 +140,14 @@ public struct NodeRejoin: Sendable {
             let preserved = Self.preservedFiles.compactMap { name -> (String, Data)? in
                 FileManager.default.contents(atPath: data + "/" + name).map { (name, $0) }
             }
+            // pg_rewind first runs crash recovery in single-user mode when the node was not shut down
+            // cleanly, and single-user mode refuses a standby.signal (one the failover daemon may have
+            // written to fence a stopped former primary). The signal file is written again below.
+            // If pg_rewind fails, the signal files are put back, so the node still cannot start as a primary.
+            let signals = ["standby.signal", "recovery.signal"].filter {
+                FileManager.default.fileExists(atPath: data + "/" + $0)
+            }
+            for signal in signals { try? FileManager.default.removeItem(atPath: data + "/" + signal) }
             report(OperationMessage(.notice, "executing pg_rewind"))
             var sourceServer = try Conninfo(parsing: prepared.primaryRecord.conninfo)
             sourceServer["application_name"] = me.nodeName
@@ -148,6 +156,7 @@ public struct NodeRejoin: Sendable {
                 "--source-server=\(sourceServer.connectionString)", "--progress",
             ])
             guard outcome.exitCode == 0 else {
+                for signal in signals { FileManager.default.createFile(atPath: data + "/" + signal, contents: Data()) }
                 throw WardenError(
                     "pg_rewind failed", detail: outcome.output.trimmingTrailingNewlines(),
                     hint: "the data directory may need a fresh clone: \"pgwarden standby clone --force\"",
