@@ -59,10 +59,17 @@ public struct DaemonMailbox: Sendable {
         }
     }
 
-    /// Publishes this daemon's report for its peers.
+    /// Publishes this daemon's report for its peers: written to a temporary file and renamed, so
+    /// a reader never sees half of it, but not synced to disk — it is rewritten every monitoring
+    /// interval and worthless after a crash, and an fsync each time was most of an idle daemon's CPU.
     public func publish(_ report: PeerReport) {
         guard let data = try? JSONEncoder().encode(report) else { return }
-        try? data.write(to: URL(fileURLWithPath: reportPath), options: .atomic)
+        let temporary = reportPath + ".tmp"
+        let descriptor = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
+        guard descriptor >= 0 else { return }
+        let written = data.withUnsafeBytes { write(descriptor, $0.baseAddress, $0.count) }
+        close(descriptor)
+        if written == data.count { rename(temporary, reportPath) }
     }
 
     /// The vote this node gave last, kept across restarts.

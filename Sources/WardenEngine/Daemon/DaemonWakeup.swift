@@ -50,27 +50,49 @@ final class DaemonWakeup: Sendable {
     }
 
     /// Sleeps until a message arrives, someone nudges, `socket` becomes readable, or `timeout`
-    /// passes; on a dedicated thread, never on Swift's cooperative pool.
+    /// passes; on a dedicated thread, never on Swift's cooperative pool. The daemon's own writes
+    /// into its mailbox directory (its published report) do not end the wait.
     func wait(socket: Int32?, timeout: Duration) async -> Reasons {
-        let milliseconds = Int32(clamping: max(timeout.milliseconds, 0))
+        let deadline = ContinuousClock.now + timeout
         return await DedicatedThread.run { [self] in
-            var descriptors = [
-                pollfd(fd: inotifyDescriptor, events: Int16(POLLIN), revents: 0),
-                pollfd(fd: pipeRead, events: Int16(POLLIN), revents: 0),
-                pollfd(fd: socket ?? -1, events: Int16(POLLIN), revents: 0),
-            ]
-            guard poll(&descriptors, nfds_t(descriptors.count), milliseconds) > 0 else { return [] }
-            var reasons: Reasons = []
-            if descriptors[0].revents != 0 {
-                drain(inotifyDescriptor)
-                reasons.insert(.mailbox)
+            while true {
+                let remaining = deadline - ContinuousClock.now
+                var descriptors = [
+                    pollfd(fd: inotifyDescriptor, events: Int16(POLLIN), revents: 0),
+                    pollfd(fd: pipeRead, events: Int16(POLLIN), revents: 0),
+                    pollfd(fd: socket ?? -1, events: Int16(POLLIN), revents: 0),
+                ]
+                let milliseconds = Int32(clamping: max(remaining.milliseconds, 0))
+                guard poll(&descriptors, nfds_t(descriptors.count), milliseconds) > 0 else { return [] }
+                var reasons: Reasons = []
+                if descriptors[0].revents != 0, messageArrived() { reasons.insert(.mailbox) }
+                if descriptors[1].revents != 0 {
+                    drain(pipeRead)
+                    reasons.insert(.nudged)
+                }
+                if descriptors[2].revents != 0 { reasons.insert(.upstreamSocket) }
+                if !reasons.isEmpty || ContinuousClock.now >= deadline { return reasons }
             }
-            if descriptors[1].revents != 0 {
-                drain(pipeRead)
-                reasons.insert(.nudged)
+        }
+    }
+
+    /// Reads the pending inotify events; true when one of them is a delivered message (`msg-*`).
+    private func messageArrived() -> Bool {
+        var buffer = [UInt8](repeating: 0, count: 4096)
+        var arrived = false
+        while true {
+            let count = read(inotifyDescriptor, &buffer, buffer.count)
+            guard count > 0 else { return arrived }
+            var offset = 0
+            let header = MemoryLayout<inotify_event>.size
+            while offset + header <= count {
+                let length = buffer.withUnsafeBytes {
+                    Int($0.loadUnaligned(fromByteOffset: offset + 12, as: UInt32.self))
+                }
+                let nameBytes = buffer[(offset + header)..<min(offset + header + length, count)]
+                if nameBytes.starts(with: Array("msg-".utf8)) { arrived = true }
+                offset += header + length
             }
-            if descriptors[2].revents != 0 { reasons.insert(.upstreamSocket) }
-            return reasons
         }
     }
 

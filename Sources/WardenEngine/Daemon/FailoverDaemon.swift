@@ -33,6 +33,7 @@ public final class FailoverDaemon: @unchecked Sendable {
     /// never stops this daemon from answering its peers' votes and publishing its report.
     private let inbox: DaemonInbox
     private let primaryLink = PrimaryLink()
+    private let peerLinks = PeerLinks()
     /// Whether the local server ran as the primary at the last look (housekeeping, or a
     /// promotion by this daemon); metadata writes then go to it directly.
     private var localRunsAsPrimary = false
@@ -230,11 +231,13 @@ public final class FailoverDaemon: @unchecked Sendable {
                 let records = ids.compactMap { record(forNode: $0) }
                 let root = mailboxRoot
                 let staleAfter = Double(max(configuration.monitorIntervalSeconds, 1)) * 3
+                let links = peerLinks
                 inBackground {
                     .observation(
                         .peersPolled(
                             localLSN: localLSN,
-                            views: await Self.pollPeers(records, mailboxRoot: root, staleAfter: staleAfter)))
+                            views: await Self.pollPeers(
+                                records, links: links, mailboxRoot: root, staleAfter: staleAfter)))
                 }
             case .recordVote(let vote):
                 do {
@@ -319,46 +322,58 @@ public final class FailoverDaemon: @unchecked Sendable {
     private var mailboxRoot: String { (mailbox.directory as NSString).deletingLastPathComponent }
 
     /// Polls every peer at once: its server's recovery state and received LSN, and its daemon's report.
-    private static func pollPeers(_ records: [NodeRecord], mailboxRoot: String, staleAfter: Double) async
-        -> [PeerView]
-    {
+    private static func pollPeers(
+        _ records: [NodeRecord], links: PeerLinks, mailboxRoot: String, staleAfter: Double
+    ) async -> [PeerView] {
         await withTaskGroup(of: PeerView.self) { group in
             for record in records {
                 group.addTask {
-                    guard let conninfo = try? Conninfo(parsing: record.conninfo),
-                        let connection = try? await PostgresConnection.connect(conninfo, timeout: .seconds(2))
-                    else { return PeerView.unreachable(record) }
-                    let facts = try? await connection.query(
-                        """
-                        SELECT pg_catalog.pg_is_in_recovery() AS in_recovery,
-                               GREATEST(pg_catalog.pg_last_wal_receive_lsn(), pg_catalog.pg_last_wal_replay_lsn())::text AS lsn
-                        """, timeout: .seconds(2))
-                    let inRecovery = facts?.first?.bool("in_recovery")
-                    let lsn = facts?.first?.lsn("lsn")
-                    let identifier = (try? await DaemonMailbox.systemIdentifier(of: connection)) ?? "unknown"
-                    let directory = DaemonMailbox.directory(
-                        root: mailboxRoot, systemIdentifier: identifier, node: record)
-                    if let report = await DaemonMailbox.readReport(in: directory, via: connection),
-                        Date().timeIntervalSince(report.writtenAt) < staleAfter
-                    {
-                        var view = report.view
-                        view.inRecovery = record.type == .witness ? nil : inRecovery
-                        view.receivedLSN = lsn
-                        return view
+                    // A kept link may have died with its server since the last poll: one retry on a new one.
+                    for _ in 0..<2 {
+                        guard let link = await links.link(to: record, timeout: .seconds(2)) else { break }
+                        if let view = await poll(record, via: link, mailboxRoot: mailboxRoot, staleAfter: staleAfter) {
+                            return view
+                        }
+                        links.drop(link, nodeID: record.nodeID)
                     }
-                    return PeerView(
-                        nodeID: record.nodeID, reachable: true, daemonRunning: false,
-                        isWitness: record.type == .witness,
-                        inRecovery: record.type == .witness ? nil : inRecovery, receivedLSN: lsn,
-                        priority: record.priority, location: record.location, failover: nil,
-                        upstreamNodeID: record.upstreamNodeID, seesUpstream: false, upstreamLastSeenAgo: nil, term: 0,
-                        primaryNodeID: nil, isPaused: false)
+                    return PeerView.unreachable(record)
                 }
             }
             var views: [PeerView] = []
             for await view in group { views.append(view) }
             return views.sorted { $0.nodeID < $1.nodeID }
         }
+    }
+
+    /// One peer's view through `link`; nil when the query failed.
+    private static func poll(
+        _ record: NodeRecord, via link: PeerLinks.Link, mailboxRoot: String, staleAfter: Double
+    ) async -> PeerView? {
+        guard
+            let facts = try? await link.connection.query(
+                """
+                SELECT pg_catalog.pg_is_in_recovery() AS in_recovery,
+                       GREATEST(pg_catalog.pg_last_wal_receive_lsn(), pg_catalog.pg_last_wal_replay_lsn())::text AS lsn
+                """, timeout: .seconds(2)
+            ).first
+        else { return nil }
+        let inRecovery = facts.bool("in_recovery")
+        let lsn = facts.lsn("lsn")
+        let directory = DaemonMailbox.directory(
+            root: mailboxRoot, systemIdentifier: link.systemIdentifier, node: record)
+        if let report = await DaemonMailbox.readReport(in: directory, via: link.connection),
+            Date().timeIntervalSince(report.writtenAt) < staleAfter
+        {
+            var view = report.view
+            view.inRecovery = record.type == .witness ? nil : inRecovery
+            view.receivedLSN = lsn
+            return view
+        }
+        return PeerView(
+            nodeID: record.nodeID, reachable: true, daemonRunning: false, isWitness: record.type == .witness,
+            inRecovery: record.type == .witness ? nil : inRecovery, receivedLSN: lsn, priority: record.priority,
+            location: record.location, failover: nil, upstreamNodeID: record.upstreamNodeID, seesUpstream: false,
+            upstreamLastSeenAgo: nil, term: 0, primaryNodeID: nil, isPaused: false)
     }
 
     /// Delivers a message to each node's daemon in the background.
@@ -369,28 +384,32 @@ public final class FailoverDaemon: @unchecked Sendable {
         let targets = nodeIDs.compactMap { record(forNode: $0) }
         let log = self.log
         let root = mailboxRoot
-        Task.detached { await Self.deliver(message, to: targets, mailboxRoot: root, log: log) }
+        let links = peerLinks
+        Task.detached { await Self.deliver(message, to: targets, links: links, mailboxRoot: root, log: log) }
     }
 
     private static func deliver(
-        _ message: DaemonMessage, to targets: [NodeRecord], mailboxRoot: String, log: @escaping MessageSink
+        _ message: DaemonMessage, to targets: [NodeRecord], links: PeerLinks, mailboxRoot: String,
+        log: @escaping MessageSink
     ) async {
         await withTaskGroup(of: Void.self) { group in
             for record in targets {
                 group.addTask {
-                    do throws(WardenError) {
-                        let connection = try await PostgresConnection.connect(
-                            try Conninfo(parsing: record.conninfo), timeout: .seconds(2))
+                    var failure = "unable to connect"
+                    // A kept link may have died with its server: one retry on a new one.
+                    for _ in 0..<2 {
+                        guard let link = await links.link(to: record, timeout: .seconds(2)) else { break }
                         let directory = DaemonMailbox.directory(
-                            root: mailboxRoot,
-                            systemIdentifier: try await DaemonMailbox.systemIdentifier(of: connection),
-                            node: record)
-                        try await DaemonMailbox.send(message, to: directory, via: connection)
-                    } catch {
-                        log(
-                            OperationMessage(
-                                .warning, "unable to reach the daemon of \(record.label): \(error.message)"))
+                            root: mailboxRoot, systemIdentifier: link.systemIdentifier, node: record)
+                        do throws(WardenError) {
+                            try await DaemonMailbox.send(message, to: directory, via: link.connection)
+                            return
+                        } catch {
+                            failure = error.message
+                            links.drop(link, nodeID: record.nodeID)
+                        }
                     }
+                    log(OperationMessage(.warning, "unable to reach the daemon of \(record.label): \(failure)"))
                 }
             }
         }
