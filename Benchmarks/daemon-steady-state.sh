@@ -13,19 +13,7 @@ reconnect_attempts=2
 reconnect_interval=1
 monitor_interval_secs=2
 monitoring_history=yes"
-build_pgwarden
-create_primary
-add_standby 2 1
-add_standby 3 1
-create_witness 4
-for id in 1 2 3 4; do
-  printf "repmgrd_pid_file='%s'\nlog_file='%s'\n" "$SANDBOX/daemon$id.pid" "$SANDBOX/daemon$id.log" >>"$SANDBOX/node$id.conf"
-  as_server_user "$PGWARDEN" -f "$SANDBOX/node$id.conf" daemon start >/dev/null 2>&1
-done
-stop_daemons() {
-  for id in 1 2 3 4; do as_server_user "$PGWARDEN" -f "$SANDBOX/node$id.conf" daemon stop >/dev/null 2>&1 || true; done
-}
-trap 'stop_daemons; cleanup' EXIT
+start_cluster_with_daemons
 sleep 10
 
 declare -A pid rss_first rss_max ticks_first

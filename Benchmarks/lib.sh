@@ -127,3 +127,26 @@ now() { date +%s.%N; }
 
 # median of the numbers on stdin
 median() { sort -g | awk '{a[NR]=$1} END {if (NR%2) print a[(NR+1)/2]; else printf "%.3f\n", (a[NR/2]+a[NR/2+1])/2}'; }
+
+# start_cluster_with_daemons: primary node1, standbys node2 and node3, witness node4 (EXTRA_CONFIG in every
+# configuration), then a daemon per node with its own PID file and log; the daemons are stopped on exit.
+start_cluster_with_daemons() {
+  build_pgwarden
+  create_primary
+  add_standby 2 1
+  add_standby 3 1
+  create_witness 4
+  for id in 1 2 3 4; do
+    printf "repmgrd_pid_file='%s'\nlog_file='%s'\n" "$SANDBOX/daemon$id.pid" "$SANDBOX/daemon$id.log" >>"$SANDBOX/node$id.conf"
+    as_server_user "$PGWARDEN" -f "$SANDBOX/node$id.conf" daemon start >/dev/null 2>&1
+  done
+  trap 'stop_daemons; cleanup' EXIT
+}
+
+stop_daemons() {
+  for id in 1 2 3 4; do as_server_user "$PGWARDEN" -f "$SANDBOX/node$id.conf" daemon stop >/dev/null 2>&1 || true; done
+}
+
+# psql_at ID SQL: one value from node ID; primary_node: the data node not in recovery.
+psql_at() { psql -h 127.0.0.1 -p "${PORTS[$1]}" -U repmgr -d repmgr -Atc "$2" 2>/dev/null; }
+primary_node() { for id in 1 2 3; do [[ $(psql_at "$id" 'select pg_is_in_recovery()') == f ]] && { echo "$id"; return; }; done; }

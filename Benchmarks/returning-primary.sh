@@ -17,22 +17,8 @@ EXTRA_CONFIG="failover=automatic
 reconnect_attempts=2
 reconnect_interval=1
 monitor_interval_secs=2"
-build_pgwarden
-create_primary
-add_standby 2 1
-add_standby 3 1
-create_witness 4
-for id in 1 2 3 4; do
-  printf "repmgrd_pid_file='%s'\nlog_file='%s'\n" "$SANDBOX/daemon$id.pid" "$SANDBOX/daemon$id.log" >>"$SANDBOX/node$id.conf"
-  as_server_user "$PGWARDEN" -f "$SANDBOX/node$id.conf" daemon start >/dev/null 2>&1
-done
-stop_daemons() {
-  for id in 1 2 3 4; do as_server_user "$PGWARDEN" -f "$SANDBOX/node$id.conf" daemon stop >/dev/null 2>&1 || true; done
-}
-trap 'stop_daemons; cleanup' EXIT
+start_cluster_with_daemons
 
-psql_at() { psql -h 127.0.0.1 -p "${PORTS[$1]}" -U repmgr -d repmgr -Atc "$2" 2>/dev/null; }
-primary_node() { for id in 1 2 3; do [[ $(psql_at "$id" 'select pg_is_in_recovery()') == f ]] && { echo "$id"; return; }; done; }
 psql_at 1 'CREATE TABLE write_probe (seq int, at timestamptz DEFAULT now())' >/dev/null
 sleep 6
 

@@ -28,9 +28,7 @@ struct NodeFenceCommand: AsyncParsableCommand {
         let prepared = try await operation.prepare(report: context.console.sink)
         try OperationRunner.finishDryRun(prepared.plan, dryRun: dryRun, console: context.console)
         if dryRun { return }
-        prepared.plan.checks.filter { $0.verdict == .warning }.forEach {
-            context.console.show(OperationMessage(.warning, "\($0.name): \($0.reason)"))
-        }
+        OperationRunner.showWarnings(prepared.plan, console: context.console)
         try await operation.run(prepared, report: context.console.sink)
     }
 }
@@ -59,9 +57,7 @@ struct NodeUnfenceCommand: AsyncParsableCommand {
         let prepared = try await operation.prepare(report: context.console.sink)
         try OperationRunner.finishDryRun(prepared.plan, dryRun: dryRun, console: context.console)
         if dryRun { return }
-        prepared.plan.checks.filter { $0.verdict == .warning }.forEach {
-            context.console.show(OperationMessage(.warning, "\($0.name): \($0.reason)"))
-        }
+        OperationRunner.showWarnings(prepared.plan, console: context.console)
         try await operation.run(prepared, report: context.console.sink)
     }
 }

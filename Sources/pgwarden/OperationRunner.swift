@@ -8,4 +8,11 @@ enum OperationRunner {
         plan.messages.forEach(console.show)
         try plan.requireSuccess()
     }
+
+    /// Before running for real: the plan's warnings (for example "this node is the primary").
+    static func showWarnings(_ plan: OperationPlan, console: Console) {
+        plan.checks.filter { $0.verdict == .warning }.forEach {
+            console.show(OperationMessage(.warning, "\($0.name): \($0.reason)"))
+        }
+    }
 }

@@ -29,6 +29,19 @@ struct ReturningPrimaryTests {
         return promoted
     }
 
+    /// Creates the writer's table on every data node and waits until all four daemons report.
+    static func prepareForWrites(_ cluster: PgwardenCluster) async throws {
+        try await PoolerFencingTests.createApplicationDatabase(cluster, standbys: [2, 3])
+        try await DaemonFailoverTests.waitForDaemons(cluster)
+    }
+
+    /// Waits until the daemon of the stopped `server` has made its data directory start as a standby.
+    static func waitUntilPreparedAsStandby(_ server: PostgresServer) async throws {
+        try await Polling.until("\(server.name)'s daemon to prepare its data directory", timeout: .seconds(20)) {
+            FileManager.default.fileExists(atPath: server.dataDirectory + "/standby.signal")
+        }
+    }
+
     /// The fenced flag of node1 in the metadata on `primary`.
     static func fencedFlag(on primary: PostgresServer) -> String? {
         try? primary.psql("SELECT fenced FROM repmgr.pgwarden_fence WHERE node_id = 1")
@@ -41,14 +54,10 @@ struct ReturningPrimaryTests {
             for daemon in daemons { _ = daemon.terminate() }
             cluster.shutdown()
         }
-        try await PoolerFencingTests.createApplicationDatabase(cluster, standbys: [2, 3])
-        try await DaemonFailoverTests.waitForDaemons(cluster)
+        try await Self.prepareForWrites(cluster)
         let oldPrimary = try cluster.server(1)
         let promoted = try await Self.killPrimaryAndWaitForFailover(cluster, daemons: daemons)
-        let standbySignal = oldPrimary.dataDirectory + "/standby.signal"
-        try await Polling.until("node1's daemon to prepare its data directory", timeout: .seconds(20)) {
-            FileManager.default.fileExists(atPath: standbySignal)
-        }
+        try await Self.waitUntilPreparedAsStandby(oldPrimary)
 
         let writer = try PoolerWriter(conninfo: oldPrimary.conninfo(database: "app"))
         writer.start()
@@ -79,8 +88,7 @@ struct ReturningPrimaryTests {
             for daemon in daemons { _ = daemon.terminate() }
             cluster.shutdown()
         }
-        try await PoolerFencingTests.createApplicationDatabase(cluster, standbys: [2, 3])
-        try await DaemonFailoverTests.waitForDaemons(cluster)
+        try await Self.prepareForWrites(cluster)
         _ = daemons[0].terminate()
         let oldPrimary = try cluster.server(1)
         let promoted = try await Self.killPrimaryAndWaitForFailover(cluster, daemons: daemons)
@@ -123,13 +131,10 @@ struct ReturningPrimaryTests {
             for daemon in daemons { _ = daemon.terminate() }
             cluster.shutdown()
         }
-        try await PoolerFencingTests.createApplicationDatabase(cluster, standbys: [2, 3])
-        try await DaemonFailoverTests.waitForDaemons(cluster)
+        try await Self.prepareForWrites(cluster)
         let oldPrimary = try cluster.server(1)
         let promoted = try await Self.killPrimaryAndWaitForFailover(cluster, daemons: daemons)
-        try await Polling.until("node1's daemon to prepare its data directory", timeout: .seconds(20)) {
-            FileManager.default.fileExists(atPath: oldPrimary.dataDirectory + "/standby.signal")
-        }
+        try await Self.waitUntilPreparedAsStandby(oldPrimary)
         let writer = try PoolerWriter(conninfo: oldPrimary.conninfo(database: "app"))
         writer.start()
         try oldPrimary.start()
@@ -165,9 +170,7 @@ struct ReturningPrimaryTests {
         try await DaemonFailoverTests.waitForDaemons(cluster)
         let oldPrimary = try cluster.server(1)
         let promoted = try await Self.killPrimaryAndWaitForFailover(cluster, daemons: daemons)
-        try await Polling.until("node1's daemon to prepare its data directory", timeout: .seconds(20)) {
-            FileManager.default.fileExists(atPath: oldPrimary.dataDirectory + "/standby.signal")
-        }
+        try await Self.waitUntilPreparedAsStandby(oldPrimary)
         _ = daemons[0].terminate()
         // Crash recovery (the node was killed) runs in single-user mode, which refuses a standby.signal.
         let rejoin = try await cluster.pgwarden(

@@ -77,37 +77,66 @@ public enum ChildProcess {
     /// Runs a command whose children may outlive it (`pg_ctl start` leaves the postmaster
     /// running): its output is appended to `logFile` instead of a pipe, because a daemon that
     /// inherits a pipe keeps it open and a reader would wait for end-of-file forever. Spawned
-    /// directly with an empty signal mask and reaped with `waitpid`.
+    /// with ``spawnLogged(_:logFile:environment:ownProcessGroup:)`` and reaped with `waitpid`.
     public static func runLogged(_ arguments: [String], logFile: String) async -> Outcome {
         await DedicatedThread.run {
-            guard let executable = arguments.first else { return Outcome(exitCode: 127, output: "", timedOut: false) }
-            var actions = posix_spawn_file_actions_t()
-            posix_spawn_file_actions_init(&actions)
-            defer { posix_spawn_file_actions_destroy(&actions) }
-            posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
-            posix_spawn_file_actions_addopen(&actions, 1, logFile, O_WRONLY | O_CREAT | O_APPEND, 0o600)
-            posix_spawn_file_actions_adddup2(&actions, 1, 2)
-            var attributes = posix_spawnattr_t()
-            posix_spawnattr_init(&attributes)
-            defer { posix_spawnattr_destroy(&attributes) }
-            var emptyMask = sigset_t()
-            sigemptyset(&emptyMask)
-            posix_spawnattr_setsigmask(&attributes, &emptyMask)
-            posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK))
-            let argv: [UnsafeMutablePointer<CChar>?] = arguments.map { strdup($0) } + [nil]
-            defer { argv.forEach { free($0) } }
-            var pid: pid_t = 0
-            let spawned = posix_spawn(&pid, resolve(executable), &actions, &attributes, argv, environ)
-            guard spawned == 0 else {
-                return Outcome(
-                    exitCode: 127, output: "could not start \(executable): \(String(cString: strerror(spawned)))",
-                    timedOut: false)
+            let spawned = Result { () throws(WardenError) -> pid_t in try spawnLogged(arguments, logFile: logFile) }
+            let pid: pid_t
+            switch spawned {
+            case .success(let child): pid = child
+            case .failure(let error): return Outcome(exitCode: 127, output: error.message, timedOut: false)
             }
             var status: Int32 = 0
             while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
             let exited = (status & 0x7F) == 0
             return Outcome(exitCode: exited ? (status >> 8) & 0xFF : 128 + (status & 0x7F), output: "", timedOut: false)
         }
+    }
+
+    /// Starts `arguments` and returns at once with its PID (the caller reaps it): standard input from
+    /// /dev/null, output appended to `logFile`, an empty signal mask and default signal actions (Swift's
+    /// threads block some signals and a daemon may ignore SIGINT/SIGTERM; neither must be inherited),
+    /// `environment` (nil: this process's), and with `ownProcessGroup` a process group of its own, so
+    /// that a terminal's Ctrl-C does not reach it.
+    public static func spawnLogged(
+        _ arguments: [String], logFile: String, environment: [String: String]? = nil, ownProcessGroup: Bool = false
+    ) throws(WardenError) -> pid_t {
+        guard let executable = arguments.first else { throw WardenError("nothing to start", exitStatus: .badConfig) }
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+        posix_spawn_file_actions_addopen(&actions, 1, logFile, O_WRONLY | O_CREAT | O_APPEND, 0o600)
+        posix_spawn_file_actions_adddup2(&actions, 1, 2)
+        var attributes = posix_spawnattr_t()
+        posix_spawnattr_init(&attributes)
+        defer { posix_spawnattr_destroy(&attributes) }
+        var emptyMask = sigset_t()
+        sigemptyset(&emptyMask)
+        posix_spawnattr_setsigmask(&attributes, &emptyMask)
+        var defaults = sigset_t()
+        sigemptyset(&defaults)
+        for number in [SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGPIPE, SIGCHLD] { sigaddset(&defaults, number) }
+        posix_spawnattr_setsigdefault(&attributes, &defaults)
+        var flags = POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF
+        if ownProcessGroup {
+            posix_spawnattr_setpgroup(&attributes, 0)
+            flags |= POSIX_SPAWN_SETPGROUP
+        }
+        posix_spawnattr_setflags(&attributes, Int16(flags))
+        let argv: [UnsafeMutablePointer<CChar>?] = arguments.map { strdup($0) } + [nil]
+        defer { argv.forEach { free($0) } }
+        let variables = environment ?? ProcessInfo.processInfo.environment
+        let envp: [UnsafeMutablePointer<CChar>?] =
+            variables.sorted { $0.key < $1.key }.map { strdup("\($0.key)=\($0.value)") } + [nil]
+        defer { envp.forEach { free($0) } }
+        var pid: pid_t = 0
+        let spawned = posix_spawn(&pid, resolve(executable), &actions, &attributes, argv, envp)
+        guard spawned == 0 else {
+            throw WardenError(
+                "could not start \(executable): \(String(cString: strerror(spawned)))", exitStatus: .badConfig)
+        }
+        return pid
     }
 
     /// Finds a bare program name on PATH; paths are returned unchanged.
