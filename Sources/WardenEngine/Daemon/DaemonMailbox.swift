@@ -32,7 +32,7 @@ public struct DaemonMailbox: Sendable {
         (ProcessInfo.processInfo.environment["TMPDIR"] ?? "/tmp") + "/pgwarden-mailbox"
     }
 
-    var reportPath: String { directory + "/report.json" }
+    var reportPath: String { Self.reportPath(in: directory) }
     var votePath: String { directory + "/vote.json" }
 
     public func prepare() throws(WardenError) {
@@ -111,14 +111,13 @@ public struct DaemonMailbox: Sendable {
             timeout: .seconds(3))
     }
 
-    /// Reads a peer daemon's published report through the peer's own server.
-    public static func readReport(in peerDirectory: String, via connection: PostgresConnection) async -> PeerReport? {
-        guard
-            let text = try? await connection.query(
-                "SELECT pg_catalog.pg_read_file($1, 0, 1000000, true) AS report", [peerDirectory + "/report.json"],
-                timeout: .seconds(2)
-            ).first?.string("report")
-        else { return nil }
+    /// Where a peer daemon publishes its report, read through the peer's own server with
+    /// `pg_read_file(path, 0, 1000000, true)` (missing file: NULL).
+    public static func reportPath(in peerDirectory: String) -> String { peerDirectory + "/report.json" }
+
+    /// A report as read from a peer; nil when it is missing or not a report.
+    public static func decodeReport(_ text: String?) -> PeerReport? {
+        guard let text else { return nil }
         return try? JSONDecoder().decode(PeerReport.self, from: Data(text.utf8))
     }
 }

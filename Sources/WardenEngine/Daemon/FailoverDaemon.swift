@@ -345,23 +345,24 @@ public final class FailoverDaemon: @unchecked Sendable {
         }
     }
 
-    /// One peer's view through `link`; nil when the query failed.
+    /// One peer's view through `link`, in one round trip; nil when the query failed.
     private static func poll(
         _ record: NodeRecord, via link: PeerLinks.Link, mailboxRoot: String, staleAfter: Double
     ) async -> PeerView? {
+        let directory = DaemonMailbox.directory(
+            root: mailboxRoot, systemIdentifier: link.systemIdentifier, node: record)
         guard
             let facts = try? await link.connection.query(
                 """
                 SELECT pg_catalog.pg_is_in_recovery() AS in_recovery,
-                       GREATEST(pg_catalog.pg_last_wal_receive_lsn(), pg_catalog.pg_last_wal_replay_lsn())::text AS lsn
-                """, timeout: .seconds(2)
+                       GREATEST(pg_catalog.pg_last_wal_receive_lsn(), pg_catalog.pg_last_wal_replay_lsn())::text AS lsn,
+                       pg_catalog.pg_read_file($1, 0, 1000000, true) AS report
+                """, [DaemonMailbox.reportPath(in: directory)], timeout: .seconds(2)
             ).first
         else { return nil }
         let inRecovery = facts.bool("in_recovery")
         let lsn = facts.lsn("lsn")
-        let directory = DaemonMailbox.directory(
-            root: mailboxRoot, systemIdentifier: link.systemIdentifier, node: record)
-        if let report = await DaemonMailbox.readReport(in: directory, via: link.connection),
+        if let report = DaemonMailbox.decodeReport(facts.string("report")),
             Date().timeIntervalSince(report.writtenAt) < staleAfter
         {
             var view = report.view
