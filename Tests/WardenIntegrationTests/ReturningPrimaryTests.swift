@@ -99,21 +99,25 @@ struct ReturningPrimaryTests {
         writer.start()
         try oldPrimary.start()
         let started = ContinuousClock.now
-        var refusedAfter: Duration?
+        var refusedAt: ContinuousClock.Instant?
         try await Polling.until("node1 to refuse writes", timeout: .seconds(10)) {
             let insert = try? oldPrimary.runPsql("INSERT INTO pooler_probe (id) VALUES (-1)", database: "app")
-            if insert?.output.contains("read-only transaction") == true { refusedAfter = ContinuousClock.now - started }
-            return refusedAfter != nil
+            if insert?.output.contains("read-only transaction") == true { refusedAt = ContinuousClock.now }
+            return refusedAt != nil
         }
         try await Task.sleep(for: .seconds(1))
         let tally = await writer.stop()
+        let refusedAfter = refusedAt.map { $0 - started }
         let lastWrite = tally.writes.last.map { $0.at - started }
         print(
             "second primary without its daemon: refused writes \(refusedAfter.map { "\($0)" } ?? "never") after "
                 + "pg_ctl start returned; \(tally.writes.count) direct writes accepted, the last "
                 + "\(lastWrite.map { "\($0)" } ?? "none") after start")
-        #expect((refusedAfter ?? .seconds(99)) < .seconds(3))
-        if let lastWrite { #expect(lastWrite < .seconds(2)) }
+        // Once fenced it stays fenced: no write is acknowledged after the first refusal. (How soon it is
+        // fenced is measured by Benchmarks/returning-primary.sh.)
+        if let refusedAt {
+            #expect(tally.writes.allSatisfy { $0.at <= refusedAt }, "\(tally.writes.map(\.at))")
+        }
 
         let newPrimary = try cluster.server(promoted)
         try await Polling.until("node1 to show as fenced", timeout: .seconds(10)) {

@@ -60,6 +60,18 @@ final class PoolerWriter: Sendable {
     /// A snapshot while it runs.
     var tally: Tally { state.withLock { $0 } }
 
+    /// Waits until `count` writes went through; on timeout the error names the last failures seen.
+    func waitForWrites(_ count: Int, timeout: Duration = .seconds(20)) async throws {
+        do {
+            try await Polling.until("\(count) writes through \(conninfo)", timeout: timeout) {
+                tally.writes.count >= count
+            }
+        } catch {
+            let failures = tally.failures.suffix(3).map { "\($0.id): \($0.message)" }.joined(separator: "\n")
+            throw HarnessError("\(error)\nlast failed writes:\n\(failures)")
+        }
+    }
+
     private func run() async {
         var connection: PostgresConnection?
         while !stopping.load(ordering: .relaxed) {
