@@ -22,7 +22,7 @@ public enum PromotionSteps {
     }
 
     /// Makes `node` the primary in the metadata on the new primary itself: its record becomes
-    /// primary without upstream, other primaries become inactive, and the voting term goes up
+    /// primary without upstream, other primaries become inactive, witnesses watch it, and the voting term goes up
     /// by one — or becomes `term`, the term an election was won in.
     public static func recordPromotion(of nodeID: Int, in catalog: Catalog, demoted: [Int: Int] = [:], term: Int? = nil)
         async throws(WardenError) -> Int
@@ -34,6 +34,9 @@ public enum PromotionSteps {
                 [String(nodeID)])
             try await catalog.connection.query(
                 "UPDATE repmgr.nodes SET active = false WHERE type = 'primary' AND node_id <> $1", [String(nodeID)])
+            // A witness watches the primary: its upstream is the new one from now on.
+            try await catalog.connection.query(
+                "UPDATE repmgr.nodes SET upstream_node_id = $1 WHERE type = 'witness'", [String(nodeID)])
             for (demotedID, upstreamID) in demoted {
                 try await catalog.connection.query(
                     "UPDATE repmgr.nodes SET type = 'standby', upstream_node_id = $2, active = true WHERE node_id = $1",
