@@ -188,4 +188,42 @@ struct ReturningPrimaryTests {
         }
         #expect(Self.fencedFlag(on: newPrimary) == "f", "node rejoin lifts the fence")
     }
+
+    @Test("an old primary running writable again fences itself as soon as its daemon starts")
+    func daemonFencesOwnNodeAtStart() async throws {
+        let (cluster, daemons) = try await DaemonFailoverTests.clusterWithDaemons()
+        var restarted: BackgroundProcess?
+        defer {
+            for daemon in daemons { _ = daemon.terminate() }
+            _ = restarted?.terminate()
+            cluster.shutdown()
+        }
+        try await Self.prepareForWrites(cluster)
+        _ = daemons[0].terminate()
+        let oldPrimary = try cluster.server(1)
+        let promoted = try await Self.killPrimaryAndWaitForFailover(cluster, daemons: daemons)
+        // Nobody else may fence it: the new primary's daemon (which would) is stopped as well.
+        _ = daemons[promoted - 1].terminate()
+        try oldPrimary.start()
+        #expect(try oldPrimary.psql("SELECT pg_is_in_recovery()") == "f")
+
+        let daemon = try BackgroundProcess(
+            [cluster.binary, "-f", cluster.configPath(1), "daemon", "run"], asUser: cluster.sandbox.serverUser.name,
+            environment: ["TMPDIR": cluster.sandbox.path], workingDirectory: cluster.sandbox.path,
+            outputPath: cluster.sandbox.subpath("daemon1-restarted.log"))
+        restarted = daemon
+        do {
+            try await Polling.until("node1 to refuse writes", timeout: .seconds(20)) {
+                (try? oldPrimary.runPsql("INSERT INTO pooler_probe (id) VALUES (-1)", database: "app"))?.output
+                    .contains("read-only transaction") == true
+            }
+        } catch {
+            Issue.record("node1's daemon:\n\(daemon.output())")
+            throw error
+        }
+        let newPrimary = try cluster.server(promoted)
+        try await Polling.until("node1 to show as fenced", timeout: .seconds(10)) {
+            Self.fencedFlag(on: newPrimary) == "t"
+        }
+    }
 }
