@@ -191,4 +191,30 @@ struct NodeFencingTests {
             #expect(!FileManager.default.fileExists(atPath: path), "\(path) exists")
         }
     }
+
+    @Test("a fenced standby is no promotion candidate: the daemons promote the other one, standby promote refuses")
+    func fencedStandbyIsNotPromoted() async throws {
+        let (cluster, daemons) = try await DaemonFailoverTests.clusterWithDaemons()
+        defer {
+            for daemon in daemons { _ = daemon.terminate() }
+            cluster.shutdown()
+        }
+        try await DaemonFailoverTests.waitForDaemons(cluster)
+        _ = try await cluster.pgwarden(node: 1, ["node", "fence", "--node-id", "2"]).check()
+        let refused = try await cluster.pgwarden(node: 2, ["standby", "promote", "--dry-run"])
+        #expect(refused.exitCode != 0, "\(refused)")
+        #expect(refused.output.contains("is fenced"), "\(refused)")
+        // Node2 would win a tie (same LSN and priority, lower node ID) if it were a candidate.
+        try await Task.sleep(for: .seconds(3))
+        try cluster.server(1).kill9()
+        do {
+            try await Polling.until("node3 to be promoted", timeout: .seconds(30)) {
+                DaemonFailoverTests.writableStandbys(cluster, among: [3]) == [3]
+            }
+        } catch {
+            Issue.record("daemon output:\n\(daemons.map { $0.output() }.joined(separator: "\n---\n"))")
+            throw error
+        }
+        #expect(try cluster.server(2).psql("SELECT pg_is_in_recovery()") == "t")
+    }
 }

@@ -37,6 +37,7 @@ public final class FailoverDaemon: @unchecked Sendable {
     /// Whether the local server ran as the primary at the last look (housekeeping, or a
     /// promotion by this daemon); metadata writes then go to it directly.
     private var localRunsAsPrimary = false
+    private var reconnectingLocal = false
     /// Set when the daemon must end on its own (`degraded_monitoring_timeout`): the exit status and why.
     private var exitRequest: (status: ExitStatus, reason: String)?
     private let rivalWatch = RivalPrimaryWatch()
@@ -177,6 +178,9 @@ public final class FailoverDaemon: @unchecked Sendable {
                 if let connection { local = connection }
                 if case .localNodeUnreachable = observation { local = nil }
                 pending.append(observation)
+            case .localReconnected(let connection):
+                reconnectingLocal = false
+                if let connection, local?.isBroken ?? false { local = connection }
             }
         }
     }
@@ -654,6 +658,16 @@ public final class FailoverDaemon: @unchecked Sendable {
     private func housekeeping() async {
         guard now.milliseconds(since: lastHeartbeat) >= housekeepingInterval else { return }
         lastHeartbeat = now
+        if let current = local, current.isBroken, !reconnectingLocal {
+            // The session was terminated (a fence, pg_terminate_backend) while the server runs on:
+            // a standby's daemon has no periodic local check, so it reconnects here.
+            reconnectingLocal = true
+            let conninfo = configuration.conninfo
+            inBackground {
+                .localReconnected(
+                    try? await PostgresConnection.connect(try Conninfo(parsing: conninfo), timeout: .seconds(2)))
+            }
+        }
         if let local, !local.isBroken {
             let catalog = Catalog(connection: local)
             if let nodes = try? await catalog.nodes(), !nodes.isEmpty { context.nodes = nodes }
@@ -667,6 +681,7 @@ public final class FailoverDaemon: @unchecked Sendable {
         var facts: NodeFacts?
         if let local { facts = try? await NodeFacts.read(local) }
         localRunsAsPrimary = facts?.inRecovery == false && state.role == .primary
+        if let facts { withdrawCandidacyWhileFenced(facts.readOnlyByDefault) }
         if facts?.inRecovery == false, state.role == .standby { pending.append(.localNodeRunsAsPrimary) }
         let view = state.report(
             nodeID: configuration.nodeID, settings: context.settings, inRecovery: facts?.inRecovery,
@@ -705,6 +720,21 @@ public final class FailoverDaemon: @unchecked Sendable {
             lastChildCheck = now
             await checkChildren(on: Catalog(connection: local))
         }
+    }
+
+    /// A standby fenced read-only is no promotion candidate: promoted, it would be a primary that
+    /// refuses every write. While it is fenced its effective priority is 0 (for its own election
+    /// and in the report its peers rank it by); unfenced, the configured priority is back.
+    private func withdrawCandidacyWhileFenced(_ fenced: Bool) {
+        let priority = fenced ? 0 : configuration.priority
+        guard context.settings.priority != priority else { return }
+        context.settings.priority = priority
+        log(
+            OperationMessage(
+                .notice,
+                fenced
+                    ? "this node is fenced (default_transaction_read_only=on): not a promotion candidate while fenced"
+                    : "this node is no longer fenced: promotion candidate again (priority \(priority))"))
     }
 
     /// repmgr's periodic "monitoring ... in normal state" line (`log_status_interval`).
@@ -785,6 +815,8 @@ private enum InboxItem: Sendable {
     case observation(MonitorObservation)
     case upstreamChecked(MonitorObservation, PostgresConnection?)
     case localChecked(MonitorObservation, PostgresConnection?)
+    /// A new session to the local server after the old one broke (nil: not reachable now).
+    case localReconnected(PostgresConnection?)
 }
 
 /// Where background checks leave their results for the daemon's loop, waking it up.

@@ -15,6 +15,9 @@ public struct NodeFacts: Sendable {
     public var usedReplicationSlots: Int
     public var isSuperuser: Bool
     public var dataDirectory: String
+    /// `default_transaction_read_only` is on in the server's configuration: the node is fenced
+    /// read-only (see ``ServerFence``), and promoting it would give a primary that refuses writes.
+    public var readOnlyByDefault: Bool
 
     public static func read(_ connection: PostgresConnection) async throws(WardenError) -> NodeFacts {
         let result = try await connection.query(
@@ -37,7 +40,9 @@ public struct NodeFacts: Sendable {
                    current_setting('max_replication_slots')::int AS max_slots,
                    (SELECT count(*) FROM pg_catalog.pg_replication_slots)::int AS used_slots,
                    (SELECT rolsuper FROM pg_catalog.pg_roles WHERE rolname = current_user) AS superuser,
-                   current_setting('data_directory') AS data_directory
+                   current_setting('data_directory') AS data_directory,
+                   (SELECT reset_val FROM pg_catalog.pg_settings WHERE name = 'default_transaction_read_only') = 'on'
+                     AS read_only
             """)
         guard let row = result.first else { throw WardenError("unable to read node facts", exitStatus: .dbQuery) }
         return NodeFacts(
@@ -45,7 +50,8 @@ public struct NodeFacts: Sendable {
             position: row.lsn("position") ?? .zero, replayPaused: row.bool("replay_paused") ?? false,
             maxWalSenders: row.int("max_wal_senders") ?? 0, usedWalSenders: row.int("used_wal_senders") ?? 0,
             maxReplicationSlots: row.int("max_slots") ?? 0, usedReplicationSlots: row.int("used_slots") ?? 0,
-            isSuperuser: row.bool("superuser") ?? false, dataDirectory: row.string("data_directory") ?? "")
+            isSuperuser: row.bool("superuser") ?? false, dataDirectory: row.string("data_directory") ?? "",
+            readOnlyByDefault: row.bool("read_only") ?? false)
     }
 
     /// Reads `0000000N.history` from a server's pg_wal (superuser only); empty for timeline 1.

@@ -49,6 +49,8 @@ public struct StandbyPromotion: Sendable {
         } else {
             plan.checks.append(.pass("existing primary", "no node is running as primary"))
         }
+        plan.checks.append(
+            FencedCandidateCheck.check(facts, label: "this node", exitStatus: .promotionFailed))
         if facts.replayPaused {
             plan.checks.append(
                 .fail(

@@ -64,6 +64,7 @@ public struct StandbySwitchover: Sendable {
                 exitStatus: .switchoverFailed)
         }
         let primaryFacts = try await NodeFacts.read(primary.connection)
+        plan.checks.append(FencedCandidateCheck.check(facts, label: candidate.label, exitStatus: .switchoverFailed))
 
         // Streaming from the primary?
         let streaming = try await primary.connection.query(
