@@ -552,7 +552,6 @@ public final class FailoverDaemon: @unchecked Sendable {
                 primary = Catalog(connection: connection)
             }
             do throws(WardenError) {
-                if let primary { try await FenceTable.ensure(on: primary) }
                 try await FenceTable.record(
                     fence, node: node, details: details, on: primary, recorder: recorder, primaryNode: primaryNode)
             } catch {

@@ -77,7 +77,6 @@ final class RivalPrimaryWatch: Sendable {
         log(OperationMessage(.warning, details))
         let catalog = Catalog(connection: primary)
         do throws(WardenError) {
-            try await FenceTable.ensure(on: catalog)
             try await FenceTable.record(
                 FenceRecord(
                     nodeID: rival.nodeID, fenced: true, method: method, reason: subject.reason,
