@@ -141,7 +141,8 @@ struct ReturningPrimaryTests {
         try await Self.waitUntilPreparedAsStandby(oldPrimary)
         let writer = try PoolerWriter(conninfo: oldPrimary.conninfo(database: "app"))
         writer.start()
-        try oldPrimary.start()
+        // No -w: the daemon may already stop the server for its rejoin while pg_ctl would still be waiting.
+        _ = try oldPrimary.pgCtl(["-D", oldPrimary.dataDirectory, "-l", oldPrimary.logFile, "start"])
         let newPrimary = try cluster.server(promoted)
         do {
             try await Polling.until("node1 to stream from node\(promoted)", timeout: .seconds(60)) {
