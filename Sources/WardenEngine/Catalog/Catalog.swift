@@ -31,9 +31,15 @@ public struct Catalog: Sendable {
     public func rollback() async { _ = try? await connection.query("ROLLBACK") }
 
     public func nodes() async throws(WardenError) -> [NodeRecord] {
-        let result = try await connection.query("SELECT \(Self.nodeColumns) FROM repmgr.nodes ORDER BY node_id")
-        return result.rows.compactMap(Self.decodeNode)
+        Self.decodeNodes(try await connection.query(Self.nodesStatement.sql))
     }
+
+    /// The statement ``nodes()`` runs, for a ``PostgresConnection/pipeline(_:timeout:)``; its
+    /// result decodes with ``decodeNodes(_:)``.
+    static let nodesStatement = PostgresConnection.Statement(
+        "SELECT \(nodeColumns) FROM repmgr.nodes ORDER BY node_id")
+
+    static func decodeNodes(_ result: QueryResult) -> [NodeRecord] { result.rows.compactMap(decodeNode) }
 
     public func node(id: Int) async throws(WardenError) -> NodeRecord? {
         let result = try await connection.query(
@@ -103,9 +109,11 @@ public struct Catalog: Sendable {
     }
 
     public func votingTerm() async throws(WardenError) -> Int? {
-        let result = try await connection.query("SELECT term FROM repmgr.voting_term")
-        return result.first?.int("term")
+        try await connection.query(Self.votingTermStatement.sql).first?.int("term")
     }
+
+    /// The statement ``votingTerm()`` runs (column `term`), for a pipeline.
+    static let votingTermStatement = PostgresConnection.Statement("SELECT term FROM repmgr.voting_term")
 
     private static func parameters(of node: NodeRecord) -> [String?] {
         [

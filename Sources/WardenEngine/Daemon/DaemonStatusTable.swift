@@ -95,8 +95,14 @@ public enum DaemonStatusTable {
     /// Whether this node's daemon is paused, read from any copy of the table (a standby's replica works).
     public static func isPaused(nodeID: Int, in catalog: Catalog) async -> Bool {
         guard (try? await exists(catalog)) == true else { return false }
-        let result = try? await catalog.connection.query(
-            "SELECT paused FROM repmgr.pgwarden_daemon WHERE node_id = $1", [String(nodeID)])
+        let statement = pausedStatement(nodeID: nodeID)
+        let result = try? await catalog.connection.query(statement.sql, statement.parameters)
         return result?.first?.bool("paused") ?? false
+    }
+
+    /// The statement ``isPaused(nodeID:in:)`` runs once the table is known to exist (column
+    /// `paused`; no row means not paused), for a pipeline.
+    static func pausedStatement(nodeID: Int) -> PostgresConnection.Statement {
+        PostgresConnection.Statement("SELECT paused FROM repmgr.pgwarden_daemon WHERE node_id = $1", [String(nodeID)])
     }
 }

@@ -15,6 +15,10 @@ final class DaemonWakeup: Sendable {
         static let upstreamSocket = Reasons(rawValue: 4)
     }
 
+    /// Deliveries to the mailbox end a wait; false when inotify is unavailable, and the mailbox
+    /// must then be looked at on every pass.
+    var watchesMailbox: Bool { inotifyDescriptor >= 0 }
+
     private let inotifyDescriptor: Int32
     private let pipeRead: Int32
     private let pipeWrite: Int32
@@ -22,9 +26,10 @@ final class DaemonWakeup: Sendable {
     /// Watches `mailboxDirectory` for delivered messages. Without inotify (or a pipe) the
     /// daemon still works: a wait then ends only at its deadline, and messages are seen then.
     init(mailboxDirectory: String) {
-        let inotify = inotify_init1(Int32(IN_NONBLOCK | IN_CLOEXEC))
-        if inotify >= 0 {
-            _ = inotify_add_watch(inotify, mailboxDirectory, UInt32(IN_MOVED_TO | IN_CLOSE_WRITE))
+        var inotify = inotify_init1(Int32(IN_NONBLOCK | IN_CLOEXEC))
+        if inotify >= 0, inotify_add_watch(inotify, mailboxDirectory, UInt32(IN_MOVED_TO | IN_CLOSE_WRITE)) < 0 {
+            close(inotify)
+            inotify = -1
         }
         inotifyDescriptor = inotify
         var ends: [Int32] = [-1, -1]

@@ -38,6 +38,11 @@ public final class FailoverDaemon: @unchecked Sendable {
     /// promotion by this daemon); metadata writes then go to it directly.
     private var localRunsAsPrimary = false
     private var reconnectingLocal = false
+    /// The daemon status table was there at the last look, so housekeeping asks whether this daemon is paused.
+    private var statusTablePresent = true
+    /// A message may have been delivered since the mailbox was last read (inotify said so, or
+    /// it is time for the look each tick makes in case a notification was missed).
+    private var mailboxMayHoldMessages = true
     /// Set when the daemon must end on its own (`degraded_monitoring_timeout`): the exit status and why.
     private var exitRequest: (status: ExitStatus, reason: String)?
     private let rivalWatch = RivalPrimaryWatch()
@@ -122,7 +127,10 @@ public final class FailoverDaemon: @unchecked Sendable {
         await perform(effects)
         while !signals.terminateRequested, exitRequest == nil {
             if signals.takeReloadRequest() { reload() }
-            for message in mailbox.receive() { pending.append(await observation(for: message)) }
+            if mailboxMayHoldMessages {
+                mailboxMayHoldMessages = !wakeup.watchesMailbox
+                for message in mailbox.receive() { pending.append(await observation(for: message)) }
+            }
             drainInbox()
             if !pending.isEmpty {
                 let observation = pending.removeFirst()
@@ -132,6 +140,7 @@ public final class FailoverDaemon: @unchecked Sendable {
             await housekeeping()
             if !pending.isEmpty { continue }
             if now >= wakeAt {
+                mailboxMayHoldMessages = true
                 await feed(.tick)
                 continue
             }
@@ -140,6 +149,7 @@ public final class FailoverDaemon: @unchecked Sendable {
             let sleep = nextDeadline - now.milliseconds
             let reasons = await wakeup.wait(
                 socket: upstreamWatch?.socketDescriptor, timeout: .milliseconds(min(max(sleep, 1), 5000)))
+            if reasons.contains(.mailbox) { mailboxMayHoldMessages = true }
             if reasons.contains(.upstreamSocket), let watch = upstreamWatch, watch.consumeInputDetectsClose() {
                 upstreamWatch = nil
                 if let upstream = state.upstreamNodeID {
@@ -667,20 +677,21 @@ public final class FailoverDaemon: @unchecked Sendable {
                     try? await PostgresConnection.connect(try Conninfo(parsing: conninfo), timeout: .seconds(2)))
             }
         }
+        var facts: LocalSnapshot?
         if let local, !local.isBroken {
-            let catalog = Catalog(connection: local)
-            if let nodes = try? await catalog.nodes(), !nodes.isEmpty { context.nodes = nodes }
-            if let term = try? await catalog.votingTerm() { context.term = max(context.term, term) }
-            let nowPaused = await DaemonStatusTable.isPaused(nodeID: configuration.nodeID, in: catalog)
-            if nowPaused != paused {
+            facts = await LocalSnapshot.read(local, nodeID: configuration.nodeID, askPaused: statusTablePresent)
+        }
+        if let facts {
+            if let nodes = facts.nodes, !nodes.isEmpty { context.nodes = nodes }
+            if let term = facts.term { context.term = max(context.term, term) }
+            statusTablePresent = facts.statusTablePresent
+            if let nowPaused = facts.paused, nowPaused != paused {
                 paused = nowPaused
                 pending.append(nowPaused ? .pause : .unpause)
             }
+            withdrawCandidacyWhileFenced(facts.readOnlyByDefault)
         }
-        var facts: NodeFacts?
-        if let local { facts = try? await NodeFacts.read(local) }
         localRunsAsPrimary = facts?.inRecovery == false && state.role == .primary
-        if let facts { withdrawCandidacyWhileFenced(facts.readOnlyByDefault) }
         if facts?.inRecovery == false, state.role == .standby { pending.append(.localNodeRunsAsPrimary) }
         let view = state.report(
             nodeID: configuration.nodeID, settings: context.settings, inRecovery: facts?.inRecovery,

@@ -7,7 +7,7 @@ import Foundation
 /// hung server never queues other calls behind it.
 final class BlockingThreadPool: @unchecked Sendable {
     /// The pool every ``DedicatedThread`` call uses.
-    static let shared = BlockingThreadPool(parkedLimit: 4, parkedTimeout: 30)
+    static let shared = BlockingThreadPool(parkedLimit: 8, parkedTimeout: 30)
 
     private let condition = NSCondition()
     private let parkedLimit: Int

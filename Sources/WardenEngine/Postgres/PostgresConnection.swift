@@ -182,17 +182,7 @@ public final class PostgresConnection: @unchecked Sendable {
         sql: String, parameters: [String?], simpleProtocol: Bool, timeout: Duration
     ) -> Result<QueryResult, WardenError> {
         let deadline = ContinuousClock.now + timeout
-        let sent: Int32
-        if simpleProtocol {
-            sent = PQsendQuery(raw, sql)
-        } else {
-            let cStrings: [UnsafeMutablePointer<CChar>?] = parameters.map { $0.flatMap { strdup($0) } }
-            defer { cStrings.forEach { free($0) } }
-            let pointers = cStrings.map { UnsafePointer($0) }
-            sent = pointers.withUnsafeBufferPointer { buffer in
-                PQsendQueryParams(raw, sql, Int32(parameters.count), nil, buffer.baseAddress, nil, nil, 0)
-            }
-        }
+        let sent = simpleProtocol ? PQsendQuery(raw, sql) : sendWithParameters(sql, parameters)
         guard sent == 1 else {
             return .failure(queryError(String(cString: PQerrorMessage(raw)), sql: sql))
         }
@@ -235,15 +225,100 @@ public final class PostgresConnection: @unchecked Sendable {
                 final = Self.decode(result)
             default:
                 if failure == nil {
-                    var message = String(cString: PQresultErrorMessage(result)).trimmingTrailingNewlines()
-                    if message.hasPrefix("ERROR:  ") { message = String(message.dropFirst(8)) }
-                    if cancelled { message = "query timed out after \(timeout.secondsText) and was cancelled" }
+                    let message =
+                        cancelled
+                        ? "query timed out after \(timeout.secondsText) and was cancelled" : Self.errorMessage(of: result)
                     failure = queryError(message, sql: sql)
                 }
             }
         }
         if let failure { return .failure(failure) }
         return .success(final ?? QueryResult(columns: [], values: [], affectedRows: 0))
+    }
+
+    /// Sends `sql` with its parameters (extended protocol, text format); libpq's 1 on success.
+    private func sendWithParameters(_ sql: String, _ parameters: [String?]) -> Int32 {
+        let cStrings: [UnsafeMutablePointer<CChar>?] = parameters.map { $0.flatMap { strdup($0) } }
+        defer { cStrings.forEach { free($0) } }
+        let pointers = cStrings.map { UnsafePointer($0) }
+        return pointers.withUnsafeBufferPointer { buffer in
+            PQsendQueryParams(raw, sql, Int32(parameters.count), nil, buffer.baseAddress, nil, nil, 0)
+        }
+    }
+
+    /// One statement of a ``pipeline(_:timeout:)``.
+    public struct Statement: Sendable {
+        public var sql: String
+        public var parameters: [String?]
+
+        public init(_ sql: String, _ parameters: [String?] = []) {
+            self.sql = sql
+            self.parameters = parameters
+        }
+    }
+
+    /// Runs `statements` in one round trip (libpq's pipeline mode) and returns one outcome per
+    /// statement. Each runs in a transaction of its own, so one failing does not abort the others.
+    /// Throws only when the connection fails or the whole batch takes longer than `timeout`; the
+    /// connection is then given up (a half-read pipeline cannot be reused).
+    public func pipeline(_ statements: [Statement], timeout: Duration = .seconds(60)) async throws(WardenError)
+        -> [Result<QueryResult, WardenError>]
+    {
+        let outcome: Result<[Result<QueryResult, WardenError>], WardenError> = await DedicatedThread.run { [self] in
+            lock.withLock { _ in runPipelineBlocking(statements, timeout: timeout) }
+        }
+        return try outcome.get()
+    }
+
+    private func runPipelineBlocking(_ statements: [Statement], timeout: Duration)
+        -> Result<[Result<QueryResult, WardenError>], WardenError>
+    {
+        let deadline = ContinuousClock.now + timeout
+        let batch = "pipeline of \(statements.count) statements"
+        guard PQenterPipelineMode(raw) == 1 else {
+            return .failure(queryError(String(cString: PQerrorMessage(raw)), sql: batch))
+        }
+        func giveUp(_ message: String) -> Result<[Result<QueryResult, WardenError>], WardenError> {
+            broken.store(true, ordering: .relaxed)
+            return .failure(queryError(message, sql: batch))
+        }
+        for statement in statements {
+            guard sendWithParameters(statement.sql, statement.parameters) == 1, PQpipelineSync(raw) == 1 else {
+                return giveUp(String(cString: PQerrorMessage(raw)))
+            }
+        }
+        var outcomes: [Result<QueryResult, WardenError>] = []
+        var current: Result<QueryResult, WardenError>?
+        while outcomes.count < statements.count {
+            while PQisBusy(raw) == 1 {
+                let remaining = deadline - ContinuousClock.now
+                if remaining <= .zero { return giveUp("query timed out after \(timeout.secondsText)") }
+                var descriptor = pollfd(fd: PQsocket(raw), events: Int16(POLLIN), revents: 0)
+                let ready = poll(&descriptor, 1, Int32(min(remaining.milliseconds, 200)))
+                if ready < 0 && errno != EINTR { return giveUp("poll() failed: \(String(cString: strerror(errno)))") }
+                if ready > 0 && PQconsumeInput(raw) == 0 { return giveUp(String(cString: PQerrorMessage(raw))) }
+            }
+            // nil ends one statement's results; its sync point follows.
+            guard let result = PQgetResult(raw) else { continue }
+            defer { PQclear(result) }
+            switch PQresultStatus(result) {
+            case PGRES_PIPELINE_SYNC:
+                outcomes.append(current ?? .success(QueryResult(columns: [], values: [], affectedRows: 0)))
+                current = nil
+            case PGRES_TUPLES_OK, PGRES_COMMAND_OK, PGRES_EMPTY_QUERY:
+                if current == nil { current = .success(Self.decode(result)) }
+            default:
+                current = .failure(queryError(Self.errorMessage(of: result), sql: statements[outcomes.count].sql))
+            }
+        }
+        _ = PQexitPipelineMode(raw)
+        return .success(outcomes)
+    }
+
+    /// A failed result's message without libpq's "ERROR:  " prefix.
+    private static func errorMessage(of result: OpaquePointer) -> String {
+        let message = String(cString: PQresultErrorMessage(result)).trimmingTrailingNewlines()
+        return message.hasPrefix("ERROR:  ") ? String(message.dropFirst(8)) : message
     }
 
     private func cancel() {
