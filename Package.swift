@@ -44,6 +44,11 @@ let package = Package(
             dependencies: ["WardenEngine"],
             path: "Benchmarks/Sources/pgwarden-write-prober"
         ),
+        .executableTarget(
+            name: "pgwarden-footprint-floor",
+            dependencies: ["CLibPQ"],
+            path: "Benchmarks/Sources/pgwarden-footprint-floor"
+        ),
         .testTarget(name: "WardenEngineTests", dependencies: ["WardenEngine"]),
         .testTarget(name: "WardenTerminalTests", dependencies: ["WardenTerminal", "WardenDashboard"]),
         .testTarget(name: "WardenIntegrationTests", dependencies: ["WardenEngine"]),

@@ -2,7 +2,9 @@
 # Benchmark for the failover daemon's steady-state footprint (issue: daemon).
 # primary + 2 standbys + witness with a daemon on each (monitor_interval_secs=2, monitoring_history on),
 # no faults. Samples every daemon's RSS every SAMPLE_SECONDS for SOAK_SECONDS (default one hour) and
-# prints, per daemon, its RSS at the start and the end, the largest RSS seen and its CPU use.
+# prints, per daemon, its RSS at the start and the end, the largest RSS seen and its CPU use, then
+# its private memory and proportional share (PSS). Beside them runs pgwarden-footprint-floor, the
+# least a Swift program holding one libpq connection can be, and its RSS is printed too.
 # Targets: RSS <= 12 MiB and flat over the hour, CPU < 0.1 % of a core (repmgrd: 8.4 MiB, < 0.1 %).
 source "$(dirname "$0")/lib.sh"
 declare -a PORTS
@@ -14,6 +16,9 @@ reconnect_interval=1
 monitor_interval_secs=2
 monitoring_history=yes"
 start_cluster_with_daemons
+"$SANDBOX/bin/pgwarden-footprint-floor" "$(conninfo_of 1)" 2 &
+floor_pid=$!
+trap 'kill "$floor_pid" 2>/dev/null; stop_daemons; cleanup' EXIT
 sleep 10
 
 declare -A pid rss_first rss_max ticks_first
@@ -44,3 +49,10 @@ for id in 1 2 3 4; do
     "$id" "$SOAK_SECONDS" "${rss_first[$id]}" "$(rss "${pid[$id]}")" "${rss_max[$id]}" \
     "$(awk -v a="${ticks_first[$id]}" -v b="$(ticks "${pid[$id]}")" -v hz="$hz" -v s="$SOAK_SECONDS" 'BEGIN{print (b - a) / hz / s * 100}')"
 done
+for id in 1 2 3 4; do
+  printf 'node%d daemon at the end: private (anonymous) %d KiB, PSS %d KiB, shared file pages %d KiB\n' "$id" \
+    "$(awk '/RssAnon/ {print $2}' "/proc/${pid[$id]}/status")" "$(awk '/^Pss:/ {print $2}' "/proc/${pid[$id]}/smaps_rollup")" \
+    "$(awk '/RssFile/ {print $2}' "/proc/${pid[$id]}/status")"
+done
+printf 'floor (Swift runtime + libpq, one connection, one query every 2 s; no Foundation, no pgwarden code): RSS %d KiB, private %d KiB\n' \
+  "$(rss "$floor_pid")" "$(awk '/RssAnon/ {print $2}' "/proc/$floor_pid/status")"

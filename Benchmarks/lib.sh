@@ -28,13 +28,16 @@ trap cleanup EXIT
 
 build_pgwarden() {
   if ! (cd "$BENCH_ROOT" && swift build -c release --static-swift-stdlib --product pgwarden >"$SANDBOX/build.log" 2>&1 &&
-    swift build -c release --static-swift-stdlib --product pgwarden-write-prober >>"$SANDBOX/build.log" 2>&1); then
+    swift build -c release --static-swift-stdlib --product pgwarden-write-prober >>"$SANDBOX/build.log" 2>&1 &&
+    swift build -c release --static-swift-stdlib --product pgwarden-footprint-floor >>"$SANDBOX/build.log" 2>&1); then
     grep -E 'error' "$SANDBOX/build.log" >&2 || tail -20 "$SANDBOX/build.log" >&2
     exit 1
   fi
   mkdir -p "$SANDBOX/bin"
-  cp "$BENCH_ROOT/.build/release/pgwarden" "$BENCH_ROOT/.build/release/pgwarden-write-prober" "$SANDBOX/bin/"
-  chmod 755 "$SANDBOX/bin" "$SANDBOX/bin/pgwarden" "$SANDBOX/bin/pgwarden-write-prober"
+  cp "$BENCH_ROOT/.build/release/pgwarden" "$BENCH_ROOT/.build/release/pgwarden-write-prober" \
+    "$BENCH_ROOT/.build/release/pgwarden-footprint-floor" "$SANDBOX/bin/"
+  chmod 755 "$SANDBOX/bin" "$SANDBOX/bin/pgwarden" "$SANDBOX/bin/pgwarden-write-prober" \
+    "$SANDBOX/bin/pgwarden-footprint-floor"
   PGWARDEN=$SANDBOX/bin/pgwarden
   PROBER=$SANDBOX/bin/pgwarden-write-prober
 }

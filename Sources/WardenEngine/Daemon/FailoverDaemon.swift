@@ -40,6 +40,8 @@ public final class FailoverDaemon: @unchecked Sendable {
     private var reconnectingLocal = false
     /// The daemon status table was there at the last look, so housekeeping asks whether this daemon is paused.
     private var statusTablePresent = true
+    /// When housekeeping last had an answer from the local server.
+    private var lastLocalAnswer = MonitorInstant(milliseconds: Int64.min / 2)
     /// A message may have been delivered since the mailbox was last read (inotify said so, or
     /// it is time for the look each tick makes in case a notification was missed).
     private var mailboxMayHoldMessages = true
@@ -237,11 +239,17 @@ public final class FailoverDaemon: @unchecked Sendable {
                 let query = configuration.connectionCheckQuery
                 inBackground { await Self.checkUpstream(nodeID, record: record, checkType: checkType, query: query) }
             case .checkLocalNode:
+                if let local, !local.isBroken, now.milliseconds(since: lastLocalAnswer) < housekeepingInterval {
+                    // Housekeeping's round trip to this server in the current interval was the check.
+                    pending.append(.localNodeReachable)
+                    continue
+                }
                 let current = local
                 let conninfo = configuration.conninfo
                 inBackground { await Self.checkLocal(current, conninfo: conninfo) }
             case .pollPeers(let ids):
-                let localLSN = await localReceivedLSN()
+                // Only an election ranks by the local LSN, and a primary holds none.
+                let localLSN = state.role == .primary ? nil : await localReceivedLSN()
                 let records = ids.compactMap { record(forNode: $0) }
                 let root = mailboxRoot
                 let staleAfter = Double(max(configuration.monitorIntervalSeconds, 1)) * 3
@@ -682,6 +690,7 @@ public final class FailoverDaemon: @unchecked Sendable {
             facts = await LocalSnapshot.read(local, nodeID: configuration.nodeID, askPaused: statusTablePresent)
         }
         if let facts {
+            lastLocalAnswer = now
             if let nodes = facts.nodes, !nodes.isEmpty { context.nodes = nodes }
             if let term = facts.term { context.term = max(context.term, term) }
             statusTablePresent = facts.statusTablePresent

@@ -227,7 +227,8 @@ public final class PostgresConnection: @unchecked Sendable {
                 if failure == nil {
                     let message =
                         cancelled
-                        ? "query timed out after \(timeout.secondsText) and was cancelled" : Self.errorMessage(of: result)
+                        ? "query timed out after \(timeout.secondsText) and was cancelled"
+                        : Self.errorMessage(of: result)
                     failure = queryError(message, sql: sql)
                 }
             }
