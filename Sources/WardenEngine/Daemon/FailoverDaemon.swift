@@ -45,6 +45,8 @@ public final class FailoverDaemon: @unchecked Sendable {
     /// A message may have been delivered since the mailbox was last read (inotify said so, or
     /// it is time for the look each tick makes in case a notification was missed).
     private var mailboxMayHoldMessages = true
+    /// The latest fenced state being written to the primary (see ``recordFence``).
+    private var fenceRecording: Task<Void, Never>?
     /// Set when the daemon must end on its own (`degraded_monitoring_timeout`): the exit status and why.
     private var exitRequest: (status: ExitStatus, reason: String)?
     private let rivalWatch = RivalPrimaryWatch()
@@ -550,7 +552,7 @@ public final class FailoverDaemon: @unchecked Sendable {
             return
         }
         localRunsAsPrimary = false
-        recordFence(
+        fenceRecording = recordFence(
             FenceRecord(
                 nodeID: me.nodeID, fenced: true, method: method,
                 reason: "superseded by \(target.label) in term \(term)",
@@ -558,11 +560,13 @@ public final class FailoverDaemon: @unchecked Sendable {
     }
 
     /// Writes a fenced state and its event to `primaryNode` (never to the fenced node, which may
-    /// still run as a primary itself), off the loop.
-    private func recordFence(_ fence: FenceRecord, node: NodeRecord, details: String, primaryNode: NodeRecord) {
+    /// still run as a primary itself), off the loop; the task tells when it is done.
+    private func recordFence(_ fence: FenceRecord, node: NodeRecord, details: String, primaryNode: NodeRecord)
+        -> Task<Void, Never>
+    {
         let recorder = EventRecorder(report: log, configuration: configuration)
         let log = self.log
-        Task.detached {
+        return Task.detached {
             var primary: Catalog?
             if let conninfo = try? Conninfo(parsing: primaryNode.conninfo),
                 let connection = try? await PostgresConnection.connect(conninfo, timeout: .seconds(2))
@@ -585,6 +589,9 @@ public final class FailoverDaemon: @unchecked Sendable {
         guard let target = record(forNode: nodeID), let source = try? Conninfo(parsing: target.conninfo) else {
             return .rejoinFinished(nodeID: nodeID, success: false, detail: "node \(nodeID) is unknown")
         }
+        // The rejoin lifts the fence: a fenced state still on its way to the primary must land first.
+        await fenceRecording?.value
+        fenceRecording = nil
         let data = configuration.dataDirectory
         guard local != nil || StoppedPrimaryFence.serverRunning(dataDirectory: data) else {
             return .rejoinFinished(

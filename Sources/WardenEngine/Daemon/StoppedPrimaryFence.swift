@@ -12,7 +12,15 @@ enum StoppedPrimaryFence {
         guard let text = try? String(contentsOfFile: dataDirectory + "/postmaster.pid", encoding: .utf8),
             let firstLine = text.split(separator: "\n").first, let pid = Int32(firstLine), pid > 0
         else { return false }
-        return kill(pid, 0) == 0 || errno == EPERM
+        guard kill(pid, 0) == 0 || errno == EPERM else { return false }
+        // A killed postmaster that its parent has not reaped yet is a zombie: it no longer runs.
+        if let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
+            let nameEnd = stat.lastIndex(of: ")")
+        {
+            let state = stat[stat.index(after: nameEnd)...].first { $0 != " " }
+            if state == "Z" || state == "X" { return false }
+        }
+        return true
     }
 
     /// Whether the data directory already starts as a standby.
