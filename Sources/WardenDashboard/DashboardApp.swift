@@ -52,6 +52,7 @@ public enum DashboardApp {
         defer { refresher.cancel() }
         var drawnVersion: UInt64?
         var drawnSize: TerminalSize?
+        var repaintsDone = 0
         var lastSecond = 0
         while true {
             if let key = terminal.readKey(timeoutMilliseconds: keyTimeoutMilliseconds) {
@@ -66,6 +67,11 @@ public enum DashboardApp {
             let (state, version) = runtime.current()
             if state.shouldQuit || options.quitRequested() { return }
             let size = terminal.size
+            if state.repaintRequests != repaintsDone {
+                repaintsDone = state.repaintRequests
+                terminal.invalidate()
+                drawnVersion = nil
+            }
             if version != drawnVersion || size != drawnSize {
                 terminal.present(DashboardRenderer.render(state, size: size))
                 drawnVersion = version

@@ -187,6 +187,8 @@ public enum DashboardReducer {
         case .historyWindow:
             state.historyWindow = state.historyWindow.next
             return [.refreshNow]
+        case .repaint:
+            state.repaintRequests += 1
         case .operation(let kind):
             return startOperation(kind, in: &state)
         case .demo(let index):

@@ -39,6 +39,8 @@ public struct DashboardState: Sendable {
     public var shouldQuit: Bool
     /// The demo-only keys bound in this session (`pgwarden demo`), none otherwise.
     public var demoKeys: [DemoKey] = []
+    /// How many times Ctrl-L asked for a whole repaint; the UI loop repaints when it changes.
+    public var repaintRequests = 0
 
     /// Allowed refresh intervals, stepped through with `+` and `-`.
     public static let refreshSteps: [Double] = [0.5, 1, 2, 5, 10, 30, 60]

@@ -42,6 +42,7 @@ public enum Keymap {
             KeyBinding([.character("r")], "r", .refreshNow, "refresh now"),
             KeyBinding([.character("t")], "t", .nextTheme, "next theme", hint: "t:theme"),
             KeyBinding([.character("w")], "w", .historyWindow, "history window (5 min / 1 h / 24 h)"),
+            KeyBinding([.control("l")], "Ctrl-L", .repaint, "repaint the whole screen"),
         ]
         if !state.mode.isReadOnly {
             for kind in OperationKind.allCases where state.operations.contains(kind) {

@@ -132,7 +132,11 @@ struct DashboardEndToEndTests {
         defer { tmux.kill() }
         try await tmux.waitFor("the three nodes") { Self.showsAllNodes($0) }
         try tmux.send("s")
-        let candidates = try await tmux.waitFor("the candidate list") { $0.joined().contains("Switchover 1/5") }
+        // Wait for the list itself, not only the title: a capture can catch a half-drawn frame.
+        let candidates = try await tmux.waitFor("the candidate list") { screen in
+            let text = screen.joined()
+            return text.contains("Switchover 1/5") && text.contains("node2  eligible")
+        }
         #expect(candidates.joined().contains("> node2  eligible"))
         try tmux.send("Enter")
         let checklist = try await tmux.waitFor("the preflight checklist", timeout: .seconds(60)) { screen in
@@ -161,6 +165,9 @@ struct DashboardEndToEndTests {
         #expect(checked.joined().contains("post-check passed"))
         #expect(checked.joined().contains("one primary: node2"))
         try tmux.send("Enter")
+        // Ctrl-L repaints every cell, as an operator would after outside output garbled the terminal:
+        // a CI run once showed the screen shifted by a stray write here, and frames draw only changes.
+        try tmux.send("C-l")
         let after = try await tmux.waitFor("node2 as primary") { $0.first?.contains("primary node2") == true }
         #expect(Self.row(after, "node2")?.contains("* running") == true)
 

@@ -19,6 +19,18 @@ struct KeymapAndReducerTests {
         #expect(F.press([.control("c")], &other) == [.quit])
     }
 
+    @Test("Ctrl-L asks the UI loop for a whole repaint and changes nothing else")
+    func repaint() {
+        var state = F.state()
+        let before = state.selectedNodeID
+        #expect(F.press([.control("l")], &state) == [])
+        #expect(state.repaintRequests == 1)
+        F.press([.control("l")], &state)
+        #expect(state.repaintRequests == 2)
+        #expect(state.selectedNodeID == before)
+        #expect(!state.shouldQuit)
+    }
+
     @Test("arrows and hjkl move the selection and the focus")
     func navigation() {
         var state = F.state()
