@@ -87,15 +87,8 @@ struct DemoEndToEndTests {
                 && Self.row(screen, "node1")?.contains("failed") == true
         }
         print("demo: failover to node2 on screen \(clock.now - killed) after the K key")
-        // node3 cascades from node2: its WAL receiver reconnects for node2's new timeline, and the
-        // frame that first shows node2 as primary can still show node3 in that moment. It settles within a refresh or two.
-        let settled =
-            Self.row(after, "node3")?.contains("running node2") == true
-            ? after
-            : (try? await tmux.waitFor("node3 running from node2", timeout: .seconds(15)) {
-                Self.row($0, "node3")?.contains("running node2") == true
-            }) ?? after
-        #expect(Self.row(settled, "node3")?.contains("running node2") == true, "\(settled.joined(separator: "\n"))")
+        // The status column widens when node1 shows "failed (fenced)", so match across the padding.
+        #expect(Self.row(after, "node3")?.contains(/running +node2/) == true, "\(after.joined(separator: "\n"))")
 
         try tmux.send("q")
         let quit = clock.now

@@ -21,8 +21,7 @@ struct LocalSnapshot: Sendable {
                CASE WHEN pg_catalog.pg_is_in_recovery() THEN
                  GREATEST(pg_catalog.pg_last_wal_receive_lsn(), pg_catalog.pg_last_wal_replay_lsn())
                ELSE pg_catalog.pg_current_wal_lsn() END::text AS position,
-               (SELECT reset_val FROM pg_catalog.pg_settings WHERE name = 'default_transaction_read_only') = 'on'
-                 AS read_only,
+               \(ServerFence.readOnlyByDefaultSQL) AS read_only,
                to_regclass('repmgr.pgwarden_daemon') IS NOT NULL AS status_table
         """)
 

@@ -48,12 +48,10 @@ final class RivalPrimaryWatch: Sendable {
             let connection = try? await PostgresConnection.connect(conninfo, timeout: .seconds(1)),
             let facts = try? await connection.query(
                 """
-                SELECT pg_catalog.pg_is_in_recovery() AS in_recovery,
-                       (SELECT reset_val FROM pg_catalog.pg_settings
-                         WHERE name = 'default_transaction_read_only') AS read_only
+                SELECT pg_catalog.pg_is_in_recovery() AS in_recovery, \(ServerFence.readOnlyByDefaultSQL) AS read_only
                 """, timeout: .seconds(1)
             ).first,
-            facts.bool("in_recovery") == false, facts.string("read_only") != "on"
+            facts.bool("in_recovery") == false, facts.bool("read_only") != true
         else { return }
         let subject = FenceSubject(
             nodeID: rival.nodeID, nodeName: rival.nodeName, primaryNodeID: me.nodeID, primaryConninfo: me.conninfo,

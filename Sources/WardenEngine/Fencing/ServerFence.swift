@@ -40,10 +40,12 @@ public enum ServerFence {
     /// Whether new sessions on the server start read-only (`default_transaction_read_only` as
     /// configured, not as this session may have set it).
     public static func isReadOnly(_ connection: PostgresConnection) async throws(WardenError) -> Bool {
-        try await connection.query(
-            "SELECT reset_val FROM pg_catalog.pg_settings WHERE name = 'default_transaction_read_only'"
-        ).first?.string("reset_val") == "on"
+        try await connection.query("SELECT \(readOnlyByDefaultSQL) AS read_only").first?.bool("read_only") == true
     }
+
+    /// The SQL expression behind ``isReadOnly(_:)``, for queries that read it with other facts.
+    static let readOnlyByDefaultSQL =
+        "(SELECT reset_val FROM pg_catalog.pg_settings WHERE name = 'default_transaction_read_only') = 'on'"
 
     /// Starts the server's stop command on its own host and returns at once (the connection
     /// goes away with the server).

@@ -41,8 +41,7 @@ public struct NodeFacts: Sendable {
                    (SELECT count(*) FROM pg_catalog.pg_replication_slots)::int AS used_slots,
                    (SELECT rolsuper FROM pg_catalog.pg_roles WHERE rolname = current_user) AS superuser,
                    current_setting('data_directory') AS data_directory,
-                   (SELECT reset_val FROM pg_catalog.pg_settings WHERE name = 'default_transaction_read_only') = 'on'
-                     AS read_only
+                   \(ServerFence.readOnlyByDefaultSQL) AS read_only
             """)
         guard let row = result.first else { throw WardenError("unable to read node facts", exitStatus: .dbQuery) }
         return NodeFacts(

@@ -202,18 +202,8 @@ public final class PostgresConnection: @unchecked Sendable {
                 cancelled = true
                 continue
             }
-            var descriptor = pollfd(fd: PQsocket(raw), events: Int16(POLLIN), revents: 0)
             let wait = cancelled ? min(remaining.milliseconds, 1000) : min(remaining.milliseconds, 200)
-            let ready = poll(&descriptor, 1, Int32(wait))
-            if ready < 0 && errno != EINTR {
-                broken.store(true, ordering: .relaxed)
-                return .failure(queryError("poll() failed: \(String(cString: strerror(errno)))", sql: sql))
-            }
-            if ready > 0 && PQconsumeInput(raw) == 0 {
-                broken.store(true, ordering: .relaxed)
-                return .failure(queryError(String(cString: PQerrorMessage(raw)), sql: sql))
-            }
-            if cancelled && ready == 0 && deadline - ContinuousClock.now <= .zero { continue }
+            if let message = readInput(waitingUpTo: wait) { return .failure(queryError(message, sql: sql)) }
         }
         var failure: WardenError?
         var final: QueryResult?
@@ -235,6 +225,21 @@ public final class PostgresConnection: @unchecked Sendable {
         }
         if let failure { return .failure(failure) }
         return .success(final ?? QueryResult(columns: [], values: [], affectedRows: 0))
+    }
+
+    /// Waits up to `milliseconds` for the server to answer and reads what arrived. Returns the
+    /// error when the socket or the connection failed; the connection is then given up.
+    private func readInput(waitingUpTo milliseconds: Int64) -> String? {
+        var descriptor = pollfd(fd: PQsocket(raw), events: Int16(POLLIN), revents: 0)
+        let ready = poll(&descriptor, 1, Int32(milliseconds))
+        var failure: String?
+        if ready < 0 && errno != EINTR {
+            failure = "poll() failed: \(String(cString: strerror(errno)))"
+        } else if ready > 0 && PQconsumeInput(raw) == 0 {
+            failure = String(cString: PQerrorMessage(raw))
+        }
+        if failure != nil { broken.store(true, ordering: .relaxed) }
+        return failure
     }
 
     /// Sends `sql` with its parameters (extended protocol, text format); libpq's 1 on success.
@@ -294,10 +299,7 @@ public final class PostgresConnection: @unchecked Sendable {
             while PQisBusy(raw) == 1 {
                 let remaining = deadline - ContinuousClock.now
                 if remaining <= .zero { return giveUp("query timed out after \(timeout.secondsText)") }
-                var descriptor = pollfd(fd: PQsocket(raw), events: Int16(POLLIN), revents: 0)
-                let ready = poll(&descriptor, 1, Int32(min(remaining.milliseconds, 200)))
-                if ready < 0 && errno != EINTR { return giveUp("poll() failed: \(String(cString: strerror(errno)))") }
-                if ready > 0 && PQconsumeInput(raw) == 0 { return giveUp(String(cString: PQerrorMessage(raw))) }
+                if let message = readInput(waitingUpTo: min(remaining.milliseconds, 200)) { return giveUp(message) }
             }
             // nil ends one statement's results; its sync point follows.
             guard let result = PQgetResult(raw) else { continue }
