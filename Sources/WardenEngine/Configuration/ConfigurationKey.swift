@@ -234,6 +234,8 @@ public struct ConfigurationKey: Sendable, Equatable, CustomStringConvertible {
     /// - `fence_mode`: how a node is fenced when no `fence_command` is set: `read_only` (default) or `stop`.
     /// - `auto_rejoin`: whether a failed former primary may be rejoined automatically (default false).
     /// - `notification_timeout`: seconds an event notification command may run (default 10).
+    /// - `primary_lease_secs`: the primary lease's length (default 0: twice `monitor_interval_secs`
+    ///   plus `reconnect_attempts` × `reconnect_interval`).
     static let pgwardenKeys: [ConfigurationKey] = [
         ConfigurationKey("pgbouncer_admin_conninfo", .string, origin: .pgwarden),
         ConfigurationKey("pgbouncer_databases", .string, origin: .pgwarden),
@@ -247,6 +249,7 @@ public struct ConfigurationKey: Sendable, Equatable, CustomStringConvertible {
         ),
         ConfigurationKey("auto_rejoin", .boolean, default: "false", origin: .pgwarden),
         ConfigurationKey("notification_timeout", .integer(minimum: 1), default: "10", origin: .pgwarden),
+        ConfigurationKey("primary_lease_secs", .integer(minimum: 0), default: "0", origin: .pgwarden),
     ]
 
     private static let index: [String: ConfigurationKey] = Dictionary(

@@ -262,6 +262,8 @@ public struct NodeConfiguration: Sendable, Equatable {
     public var autoRejoin: Bool
     /// `notification_timeout` (seconds an event notification command may run).
     public var notificationTimeout: Int
+    /// `primary_lease_secs` (0: derived from the monitoring timings, see ``FailoverSettings/leaseDuration``).
+    public var primaryLeaseSeconds: Int
 
     // MARK: - Building
 
@@ -410,6 +412,7 @@ public struct NodeConfiguration: Sendable, Equatable {
         fenceMode = FenceMode(rawValue: text("fence_mode").lowercased()) ?? .readOnly
         autoRejoin = boolean("auto_rejoin")
         notificationTimeout = integer("notification_timeout")
+        primaryLeaseSeconds = integer("primary_lease_secs")
     }
 
     // MARK: - Helpers

@@ -72,6 +72,12 @@ public struct DaemonMailbox: Sendable {
         if written == data.count { rename(temporary, reportPath) }
     }
 
+    /// Removes the published report at a clean shutdown: a peer that then finds none knows this
+    /// daemon is stopped, not stalled (``PeerView/reportMissing``).
+    public func withdrawReport() {
+        unlink(reportPath)
+    }
+
     /// The vote this node gave last, kept across restarts.
     public func loadVote() -> VoteRecord? {
         FileManager.default.contents(atPath: votePath).flatMap { try? JSONDecoder().decode(VoteRecord.self, from: $0) }

@@ -1,10 +1,13 @@
 /// A message between two nodes' daemons (vote requests and replies, a new primary's
-/// announcement, a withdrawn candidacy), carried by ``DaemonMailbox``.
+/// announcement, a withdrawn candidacy, lease requests, replies and releases), carried by ``DaemonMailbox``.
 public enum DaemonMessage: Sendable, Equatable, Codable {
     case voteRequest(VoteRequest)
     case voteReply(VoteReply)
     case primaryAnnounced(nodeID: Int, term: Int)
     case candidacyWithdrawn(nodeID: Int, term: Int)
+    case leaseRequest(LeaseRequest)
+    case leaseReply(LeaseReply)
+    case leaseReleased(LeaseRelease)
 
     /// One line for the daemon log.
     public var summary: String {
@@ -14,6 +17,21 @@ public enum DaemonMessage: Sendable, Equatable, Codable {
             "vote reply for term \(reply.term) from node \(reply.voterID): \(reply.granted ? "granted" : "refused (\(reply.reason))")"
         case .primaryAnnounced(let nodeID, let term): "announcement: node \(nodeID) is the primary of term \(term)"
         case .candidacyWithdrawn(let nodeID, let term): "node \(nodeID) withdrew its candidacy for term \(term)"
+        case .leaseRequest(let request):
+            "lease request \(request.sequence) for term \(request.term) from node \(request.holderID)"
+        case .leaseReply(let reply):
+            "lease reply \(reply.request.sequence) for term \(reply.request.term) from node \(reply.voterID): "
+                + (reply.granted ? "granted" : "refused (\(reply.reason))")
+        case .leaseReleased(let release): "node \(release.holderID) released its lease of term \(release.term)"
+        }
+    }
+
+    /// Whether it is one of the routine messages sent every monitoring interval (logged at debug level).
+    public var isRoutine: Bool {
+        switch self {
+        case .leaseRequest: true
+        case .leaseReply(let reply): reply.granted
+        default: false
         }
     }
 }

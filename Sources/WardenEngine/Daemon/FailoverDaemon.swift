@@ -20,6 +20,10 @@ public final class FailoverDaemon: @unchecked Sendable {
     private var mailbox: DaemonMailbox
     private var local: PostgresConnection?
     private var upstreamWatch: PostgresConnection?
+    /// An idle session to the local server while it is the primary: it closes the moment the
+    /// postmaster dies, and the daemon then releases its lease at once.
+    private var localWatch: PostgresConnection?
+    private var openingLocalWatch = false
     private var wakeAt: MonitorInstant = .zero
     private var pending: [MonitorObservation] = []
     private var paused = false
@@ -151,13 +155,21 @@ public final class FailoverDaemon: @unchecked Sendable {
             var nextDeadline = min(wakeAt.milliseconds, lastHeartbeat.milliseconds + housekeepingInterval)
             if let rivalsDue = watchForRivalPrimaries() { nextDeadline = min(nextDeadline, rivalsDue) }
             let sleep = nextDeadline - now.milliseconds
+            let watched = upstreamWatch ?? localWatch
             let reasons = await wakeup.wait(
-                socket: upstreamWatch?.socketDescriptor, timeout: .milliseconds(min(max(sleep, 1), 5000)))
+                socket: watched?.socketDescriptor, timeout: .milliseconds(min(max(sleep, 1), 5000)))
             if reasons.contains(.mailbox) { mailboxMayHoldMessages = true }
-            if reasons.contains(.upstreamSocket), let watch = upstreamWatch, watch.consumeInputDetectsClose() {
-                upstreamWatch = nil
-                if let upstream = state.upstreamNodeID {
-                    pending.append(.walReceiverDropped(detail: "connection to upstream node \(upstream) closed"))
+            if reasons.contains(.upstreamSocket), let watch = watched, watch.consumeInputDetectsClose() {
+                if watch === upstreamWatch {
+                    upstreamWatch = nil
+                    if let upstream = state.upstreamNodeID {
+                        pending.append(.walReceiverDropped(detail: "connection to upstream node \(upstream) closed"))
+                    }
+                } else {
+                    localWatch = nil
+                    if !StoppedPrimaryFence.serverRunning(dataDirectory: configuration.dataDirectory) {
+                        pending.append(.localServerStopped)
+                    }
                 }
             }
         }
@@ -195,6 +207,9 @@ public final class FailoverDaemon: @unchecked Sendable {
             case .localReconnected(let connection):
                 reconnectingLocal = false
                 if let connection, local?.isBroken ?? false { local = connection }
+            case .localWatchOpened(let connection):
+                openingLocalWatch = false
+                if state.role == .primary { localWatch = connection }
             }
         }
     }
@@ -215,7 +230,7 @@ public final class FailoverDaemon: @unchecked Sendable {
     }
 
     private func observation(for message: DaemonMessage) async -> MonitorObservation {
-        log(OperationMessage(.info, "received \(message.summary)"))
+        log(OperationMessage(message.isRoutine ? .debug : .info, "received \(message.summary)"))
         switch message {
         case .voteRequest(let request):
             return .voteRequested(request, localLSN: await localReceivedLSN())
@@ -225,6 +240,12 @@ public final class FailoverDaemon: @unchecked Sendable {
             return .primaryAnnounced(nodeID: nodeID, term: term)
         case .candidacyWithdrawn(let nodeID, let term):
             return .candidacyWithdrawn(nodeID: nodeID, term: term)
+        case .leaseRequest(let request):
+            return .leaseRequested(request)
+        case .leaseReply(let reply):
+            return .leaseReplied(reply)
+        case .leaseReleased(let release):
+            return .leaseReleased(release)
         }
     }
 
@@ -273,6 +294,14 @@ public final class FailoverDaemon: @unchecked Sendable {
                 await send(.voteRequest(request), to: voters)
             case .sendVoteReply(let reply, let to):
                 await send(.voteReply(reply), to: [to])
+            case .requestLease(let request, let voters):
+                await send(.leaseRequest(request), to: voters)
+            case .sendLeaseReply(let reply, let to):
+                await send(.leaseReply(reply), to: [to])
+            case .releaseLease(let release, let voters):
+                await send(.leaseReleased(release), to: voters)
+            case .isolateLocalServer(let reason):
+                await isolateLocalServer(reason: reason)
             case .withdrawCandidacy(let term, let voters):
                 await send(.candidacyWithdrawn(nodeID: configuration.nodeID, term: term), to: voters)
             case .runValidationCommand(let facts):
@@ -386,6 +415,7 @@ public final class FailoverDaemon: @unchecked Sendable {
         else { return nil }
         let inRecovery = facts.bool("in_recovery")
         let lsn = facts.lsn("lsn")
+        let reportMissing = facts.string("report") == nil
         if let report = DaemonMailbox.decodeReport(facts.string("report")),
             Date().timeIntervalSince(report.writtenAt) < staleAfter
         {
@@ -398,14 +428,15 @@ public final class FailoverDaemon: @unchecked Sendable {
             nodeID: record.nodeID, reachable: true, daemonRunning: false, isWitness: record.type == .witness,
             inRecovery: record.type == .witness ? nil : inRecovery, receivedLSN: lsn, priority: record.priority,
             location: record.location, failover: nil, upstreamNodeID: record.upstreamNodeID, seesUpstream: false,
-            upstreamLastSeenAgo: nil, term: 0, primaryNodeID: nil, isPaused: false)
+            upstreamLastSeenAgo: nil, term: 0, primaryNodeID: nil, isPaused: false, reportMissing: reportMissing)
     }
 
     /// Delivers a message to each node's daemon in the background.
     private func send(_ message: DaemonMessage, to nodeIDs: [Int]) async {
         log(
             OperationMessage(
-                .info, "sending \(message.summary) to nodes \(nodeIDs.map(String.init).joined(separator: ", "))"))
+                message.isRoutine ? .debug : .info,
+                "sending \(message.summary) to nodes \(nodeIDs.map(String.init).joined(separator: ", "))"))
         let targets = nodeIDs.compactMap { record(forNode: $0) }
         let log = self.log
         let root = mailboxRoot
@@ -559,6 +590,18 @@ public final class FailoverDaemon: @unchecked Sendable {
                 changedBy: configuration.nodeID), node: me, details: details, primaryNode: target)
     }
 
+    /// The lease is running out (see ``MonitorEffect/isolateLocalServer(reason:)``): makes the data
+    /// directory start as a standby, then stops the postmaster (see ``StoppedPrimaryFence/stopPostmaster(dataDirectory:)``).
+    private func isolateLocalServer(reason: String) async {
+        let data = configuration.dataDirectory
+        StoppedPrimaryFence.markStartsAsStandby(dataDirectory: data)
+        let outcome = await StoppedPrimaryFence.stopPostmaster(dataDirectory: data)
+        local = nil
+        localWatch = nil
+        localRunsAsPrimary = false
+        log(OperationMessage(.warning, "this node fenced itself (\(outcome)): \(reason)"))
+    }
+
     /// Writes a fenced state and its event to `primaryNode` (never to the fenced node, which may
     /// still run as a primary itself), off the loop; the task tells when it is done.
     private func recordFence(_ fence: FenceRecord, node: NodeRecord, details: String, primaryNode: NodeRecord)
@@ -682,6 +725,15 @@ public final class FailoverDaemon: @unchecked Sendable {
     private func housekeeping() async {
         guard now.milliseconds(since: lastHeartbeat) >= housekeepingInterval else { return }
         lastHeartbeat = now
+        if state.role == .primary, localWatch == nil, !openingLocalWatch, local != nil {
+            openingLocalWatch = true
+            let conninfo = configuration.conninfo
+            inBackground {
+                .localWatchOpened(
+                    try? await PostgresConnection.connect(try Conninfo(parsing: conninfo), timeout: .seconds(2)))
+            }
+        }
+        if state.role != .primary { localWatch = nil }
         if let current = local, current.isBroken, !reconnectingLocal {
             // The session was terminated (a fence, pg_terminate_backend) while the server runs on:
             // a standby's daemon has no periodic local check, so it reconnects here.
@@ -832,6 +884,8 @@ public final class FailoverDaemon: @unchecked Sendable {
                 nodeID: configuration.nodeID, pid: nil, state: "stopped", explanation: explanationText,
                 upstreamLastSeen: nil, starting: false, on: primary)
         }
+        // No report left behind: peers then know this daemon is stopped, not stalled (see PeerView.reportMissing).
+        mailbox.withdrawReport()
         log(OperationMessage(.notice, "pgwarden daemon shut down"))
     }
 }
@@ -843,6 +897,8 @@ private enum InboxItem: Sendable {
     case localChecked(MonitorObservation, PostgresConnection?)
     /// A new session to the local server after the old one broke (nil: not reachable now).
     case localReconnected(PostgresConnection?)
+    /// The idle session that watches a primary's postmaster (nil: not reachable now).
+    case localWatchOpened(PostgresConnection?)
 }
 
 /// Where background checks leave their results for the daemon's loop, waking it up.

@@ -23,6 +23,43 @@ enum StoppedPrimaryFence {
         return true
     }
 
+    /// The postmaster's PID from postmaster.pid, when it names a live process.
+    private static func postmasterPID(dataDirectory: String) -> pid_t? {
+        guard serverRunning(dataDirectory: dataDirectory),
+            let text = try? String(contentsOfFile: dataDirectory + "/postmaster.pid", encoding: .utf8),
+            let firstLine = text.split(separator: "\n").first, let pid = Int32(firstLine), pid > 0
+        else { return nil }
+        return pid
+    }
+
+    /// Writes an empty standby.signal, so that whoever starts the server next starts it in
+    /// recovery (read-only); a rejoin later sets where it streams from.
+    static func markStartsAsStandby(dataDirectory: String) {
+        let path = dataDirectory + "/standby.signal"
+        let descriptor = open(path, O_WRONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0o600)
+        if descriptor >= 0 { close(descriptor) }
+    }
+
+    /// Stops the postmaster of `dataDirectory` by signal, from the same host: fast shutdown
+    /// first (every session is terminated at once, so no commit after it), immediate shutdown
+    /// after 1 s, SIGKILL after 0.5 s more (a postmaster stopped with SIGSTOP handles no other
+    /// signal; its sessions end when it dies). Returns what it took, for the log.
+    static func stopPostmaster(dataDirectory: String) async -> String {
+        guard let pid = postmasterPID(dataDirectory: dataDirectory) else { return "the server was not running" }
+        let started = ContinuousClock.now
+        for (signal, grace, name) in [(SIGINT, 1000, "fast shutdown"), (SIGQUIT, 500, "immediate shutdown"), (SIGKILL, 2000, "SIGKILL")] {
+            kill(pid, signal)
+            let deadline = ContinuousClock.now + .milliseconds(grace)
+            while ContinuousClock.now < deadline {
+                if !serverRunning(dataDirectory: dataDirectory) {
+                    return "server stopped by \(name) in \((ContinuousClock.now - started).secondsText)"
+                }
+                try? await Task.sleep(for: .milliseconds(10))
+            }
+        }
+        return "the postmaster (PID \(pid)) did not stop"
+    }
+
     /// Whether the data directory already starts as a standby.
     static func startsAsStandby(dataDirectory: String) -> Bool {
         FileManager.default.fileExists(atPath: dataDirectory + "/standby.signal")

@@ -13,6 +13,8 @@ public struct Candidacy: Sendable, Equatable, Codable {
     public var refused: [Int]
     /// When the votes still missing are given up on.
     public var deadline: MonitorInstant
+    /// When the vote requests were sent: a vote is also a lease grant counted from then.
+    public var requestedAt: MonitorInstant?
 
     /// A candidacy that so far has only this node's own vote.
     public init(term: Int, failedPrimary: Int, voters: [Int], selfID: Int, deadline: MonitorInstant) {

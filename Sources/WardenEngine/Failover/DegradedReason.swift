@@ -20,13 +20,16 @@ public enum DegradedReason: Sendable, Equatable, Codable {
     case noNewPrimary
     /// The candidate this node voted for gave up.
     case candidateWithdrew(nodeID: Int)
+    /// This primary could not renew its lease (`granted` of `voters` voters still bound) and
+    /// stopped its server; it waits to learn of a new primary, or for a majority to grant it again.
+    case leaseLost(granted: Int, voters: Int)
     /// This primary was replaced by `newPrimary`, promoted in `term`: it is fenced until it rejoins.
     case superseded(newPrimary: Int, term: Int)
 
     /// Whether the daemon runs the failover decision again by itself after `election_rerun_interval`.
     public var retriesElection: Bool {
         switch self {
-        case .paused, .manualFailover, .localNodeDown, .superseded: false
+        case .paused, .manualFailover, .localNodeDown, .superseded, .leaseLost: false
         case .electionCancelled, .validationFailed, .promotionFailed, .followFailed, .rejoinFailed, .noNewPrimary,
             .candidateWithdrew:
             true

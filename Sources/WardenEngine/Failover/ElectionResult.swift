@@ -43,6 +43,9 @@ public enum ElectionResult: Sendable, Equatable, Codable {
         case noQuorum(granted: Int, voters: Int)
         /// The primary answered again while the election ran.
         case primaryReappeared
+        /// This node's lease grant to `holderID` (nil: the one it holds after a start) of `term`
+        /// still binds: it elects again when the grant has expired.
+        case leaseBinding(holderID: Int?, term: Int)
     }
 
     /// The name repmgr logs for this result.

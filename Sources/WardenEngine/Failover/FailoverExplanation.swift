@@ -203,6 +203,10 @@ public struct FailoverExplanation: Sendable, Equatable, Codable {
                 return "no failover: only \(granted) of \(voters) voters granted their vote for term \(term) "
                     + "(\(voters / 2 + 1) needed)"
             case .primaryReappeared: return "no failover: the primary answered again"
+            case .leaseBinding(let holder, let leaseTerm):
+                let whom = holder.map { label($0) } ?? "the primary (granted before this daemon started)"
+                return "no failover yet: this node granted \(whom) the lease of term \(leaseTerm), which may still be "
+                    + "valid; the election runs again when it has expired"
             }
         case .rerun:
             return "failover_validation_command refused the promotion; the election runs again after "

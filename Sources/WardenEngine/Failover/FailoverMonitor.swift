@@ -64,9 +64,18 @@ public enum FailoverMonitor {
         let upstream = role == .primary ? nil : upstreamNodeID ?? record?.upstreamNodeID ?? primary
         var restoredVote = vote
         restoredVote?.grantedAt = now
-        let state = MonitorState(
+        var state = MonitorState(
             phase: .monitoring, role: role, upstreamNodeID: upstream, primaryNodeID: primary, term: context.term,
             promotedTerm: role == .primary ? context.term : nil, vote: restoredVote, isPaused: paused, nextCheck: now)
+        if role == .primary {
+            // A primary's daemon gives itself one lease to hear from its voters (see ``PrimaryLease``).
+            state.lease = PrimaryLease(
+                term: state.promotedTerm ?? context.term, graceUntil: now.advanced(by: context.settings.leaseSafeDuration))
+        } else {
+            // It may have granted a lease before it (re)started: it backs no candidate for a lease duration.
+            state.leaseGrant = LeaseGrant(
+                holderID: nil, term: context.term, expiresAt: now.advanced(by: context.settings.leaseDuration))
+        }
         var transition = MonitorTransition(state: state, context: context, now: now)
         transition.started()
         return transition.finish()

@@ -33,6 +33,17 @@ public struct FailoverSettings: Sendable, Equatable {
     public var monitoringHistory: Bool
     /// `auto_rejoin` (pgwarden): a superseded primary rejoins the new primary by itself.
     public var autoRejoin: Bool
+    /// `primary_lease_secs` (pgwarden): how long a voter's lease grant (or vote) binds it on its own
+    /// clock. By default twice the monitoring interval plus the reconnect window, so that a renewal
+    /// every interval keeps it alive with one renewal lost, and a standby that notices a hung
+    /// primary only after the reconnect window finds the grants expired about when it decides.
+    public var leaseDuration: Int64
+
+    /// The largest rate difference assumed between two nodes' monotonic clocks: 1 % (a clock
+    /// disciplined by NTP is off by well under 0.05 %; a VM that is paused is not a drifting
+    /// clock but a stalled process, see ``MonitorState/lastStepAt``). Raft's leader leases make the
+    /// same assumption.
+    public static let clockDriftPercent: Int64 = 1
 
     /// Settings given one by one; every duration is in milliseconds. The defaults are repmgr's.
     public init(
@@ -40,7 +51,8 @@ public struct FailoverSettings: Sendable, Equatable {
         monitorInterval: Int64 = 2000, reconnectAttempts: Int = 6, reconnectInterval: Int64 = 10_000,
         peerTimeout: Int64 = 10_000, primaryVisibilityConsensus: Bool = false, hasValidationCommand: Bool = false,
         electionRerunInterval: Int64 = 15_000, primaryNotificationTimeout: Int64 = 60_000,
-        degradedMonitoringTimeout: Int64? = nil, monitoringHistory: Bool = false, autoRejoin: Bool = false
+        degradedMonitoringTimeout: Int64? = nil, monitoringHistory: Bool = false, autoRejoin: Bool = false,
+        leaseDuration: Int64? = nil
     ) {
         self.failover = failover
         self.priority = priority
@@ -56,6 +68,8 @@ public struct FailoverSettings: Sendable, Equatable {
         self.degradedMonitoringTimeout = degradedMonitoringTimeout
         self.monitoringHistory = monitoringHistory
         self.autoRejoin = autoRejoin
+        self.leaseDuration = max(
+            leaseDuration ?? (2 * self.monitorInterval + Int64(self.reconnectAttempts) * self.reconnectInterval), 1000)
     }
 
     /// The settings of a loaded `repmgr.conf`.
@@ -77,11 +91,30 @@ public struct FailoverSettings: Sendable, Equatable {
             degradedMonitoringTimeout: configuration.degradedMonitoringTimeout <= 0
                 ? nil : Int64(configuration.degradedMonitoringTimeout) * 1000,
             monitoringHistory: configuration.monitoringHistory,
-            autoRejoin: configuration.autoRejoin)
+            autoRejoin: configuration.autoRejoin,
+            leaseDuration: configuration.primaryLeaseSeconds > 0 ? Int64(configuration.primaryLeaseSeconds) * 1000 : nil)
     }
 
     /// Whether this node may ever be promoted by the daemon: `failover=automatic` and a priority above 0.
     public var isPromotionCandidate: Bool { failover == .automatic && priority > 0 }
+
+    /// How long after the send time (on its own clock) of the newest request that a majority
+    /// granted the holder may count its lease as valid: the lease shortened by the clock-drift
+    /// bound on both sides, `L × (100 − ρ) / (100 + ρ)`. A voter's grant starts when it receives the
+    /// request, which is after it was sent, and lasts L on the voter's clock; so the holder's view
+    /// ends first whenever the two clocks' rates differ by less than ρ.
+    public var leaseSafeDuration: Int64 {
+        leaseDuration * (100 - Self.clockDriftPercent) / (100 + Self.clockDriftPercent)
+    }
+
+    /// How long before its lease ends a primary fences itself, so that stopping the server is
+    /// done before any voter is free: a tenth of the lease, at least 1 s.
+    public var leaseFenceLead: Int64 { max(leaseDuration / 10, 1000) }
+
+    /// A step that comes this much later than the previous one means the daemon did not run
+    /// meanwhile (stopped with SIGSTOP, a paused VM, a machine that slept): it may have missed
+    /// lease requests it would have granted, so it grants no vote for a lease duration, as after a start.
+    public var stallThreshold: Int64 { 2 * monitorInterval + peerTimeout }
 
     /// How recently a peer must have seen the primary for repmgr to call it "still visible":
     /// twice the monitoring interval.

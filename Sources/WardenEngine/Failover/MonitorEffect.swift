@@ -43,6 +43,15 @@ public enum MonitorEffect: Sendable, Equatable {
     /// Rejoin the local (superseded primary) node to `nodeID` as a standby; answer with
     /// ``MonitorObservation/rejoinFinished(nodeID:success:detail:)``.
     case rejoin(nodeID: Int)
+    /// Send the lease request to each voter; deliver each answer as ``MonitorObservation/leaseReplied(_:)``.
+    case requestLease(LeaseRequest, voters: [Int])
+    /// Send this answer to the primary `to`.
+    case sendLeaseReply(LeaseReply, to: Int)
+    /// Tell these voters that this node's lease is released (its server stopped).
+    case releaseLease(LeaseRelease, voters: [Int])
+    /// The lease is about to run out: stop the local server now, so that no session, new or
+    /// existing, can commit another write, and make it start as a standby if anyone starts it.
+    case isolateLocalServer(reason: String)
     /// Record this event and run the event notification command.
     case recordEvent(MonitorEvent)
     /// Keep this decision as the latest one (`daemon status --explain`, the dashboard).

@@ -37,6 +37,15 @@ public enum MonitorObservation: Sendable, Equatable {
     case followFinished(nodeID: Int, success: Bool, detail: String)
     /// Rejoining `nodeID` finished.
     case rejoinFinished(nodeID: Int, success: Bool, detail: String)
+    /// The primary `request.holderID` asks this node to grant (renew) its lease.
+    case leaseRequested(LeaseRequest)
+    /// A voter answered this primary's ``MonitorEffect/requestLease(_:voters:)``.
+    case leaseReplied(LeaseReply)
+    /// A primary released its lease: its server stopped.
+    case leaseReleased(LeaseRelease)
+    /// The local server's postmaster is not running (the driver looked at postmaster.pid on this
+    /// host: not a timeout, a fact). A primary releases its lease.
+    case localServerStopped
     /// `daemon pause` (cluster-wide; the driver keeps the flag across restarts).
     case pause
     /// `daemon unpause`.

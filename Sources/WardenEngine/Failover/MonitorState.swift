@@ -33,6 +33,15 @@ public struct MonitorState: Sendable, Equatable, Codable {
     public var pollsPending = 0
     /// The latest failover decision, with its explanation.
     public var lastDecision: FailoverExplanation?
+    /// The lease this node holds while it is primary (see ``PrimaryLease``).
+    public var lease: PrimaryLease?
+    /// The promise this node gave as a voter (see ``LeaseGrant``).
+    public var leaseGrant: LeaseGrant?
+    /// The failed primary that released its lease (its server stopped), with the term: a vote
+    /// request forwards it to voters that have not heard of the release yet.
+    public var releasedLease: LeaseRelease?
+    /// An election waits until then for this node's own lease grant to end.
+    public var electionDeferredUntil: MonitorInstant?
 
     /// A state in `phase` for a node with `role`; everything else starts empty.
     public init(

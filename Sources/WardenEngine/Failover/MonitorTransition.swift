@@ -1,8 +1,8 @@
 /// One transition of the failover monitor: the state before, the observation, the time and the
 /// context go in; the state after and the effects come out. ``FailoverMonitor`` is its public face.
 struct MonitorTransition {
-    private(set) var state: MonitorState
-    private(set) var effects: [MonitorEffect] = []
+    var state: MonitorState
+    var effects: [MonitorEffect] = []
     let context: MonitorContext
     let now: MonitorInstant
 
@@ -12,8 +12,8 @@ struct MonitorTransition {
         self.now = now
     }
 
-    private var settings: FailoverSettings { context.settings }
-    private var selfID: Int { context.nodeID }
+    var settings: FailoverSettings { context.settings }
+    var selfID: Int { context.nodeID }
     /// How long a check or poll may stay unanswered before it is asked for again.
     private var requestGuard: Int64 { settings.peerTimeout + settings.monitorInterval }
 
@@ -60,9 +60,14 @@ struct MonitorTransition {
         case .promotionFinished(let success, let detail): promotionFinished(success, detail: detail)
         case .followFinished(let node, let success, let detail): followFinished(node, success, detail: detail)
         case .rejoinFinished(let node, let success, let detail): rejoinFinished(node, success, detail: detail)
+        case .leaseRequested(let request): answerLease(request)
+        case .leaseReplied(let reply): leaseReplied(reply)
+        case .leaseReleased(let release): leaseReleased(release)
+        case .localServerStopped: localServerStopped()
         case .pause: pause()
         case .unpause: unpause()
         }
+        enforceLease()
     }
 
     /// Forgets checks and polls that went unanswered for too long, so that they are asked again.
@@ -83,13 +88,14 @@ struct MonitorTransition {
         case .localNodeLost(_, _, let nextAttempt):
             if now >= nextAttempt { requestLocalCheck() }
         case .electing:
+            if let deferred = state.electionDeferredUntil, now < deferred { break }
+            state.electionDeferredUntil = nil
             if state.pollRequestedAt == nil { requestPoll(force: true) }
         case .requestingVotes(let candidacy):
             if now >= candidacy.deadline {
                 let reason = ElectionResult.CancelReason.noQuorum(
                     granted: candidacy.granted.count, voters: candidacy.voters.count)
-                abandon(candidacy, result: .cancelled(reason))
-                enterDegraded(.electionCancelled(reason))
+                giveUp(candidacy, reason: reason)
             }
         case .waitingForNewPrimary(_, let since):
             if now.milliseconds(since: since) >= settings.primaryNotificationTimeout {
@@ -180,6 +186,7 @@ struct MonitorTransition {
         }
         let details = "reconnected to local node after \(now.milliseconds(since: since) / 1000) seconds"
         effects.append(.log(.notice, details))
+        reacquireLease()
         if state.role == .primary {
             effects.append(.recordEvent(MonitorEvent("repmgrd_local_reconnect", details: details)))
         }
@@ -187,7 +194,7 @@ struct MonitorTransition {
         state.nextCheck = now
     }
 
-    private mutating func localNodeFailed(_ detail: String) {
+    mutating func localNodeFailed(_ detail: String) {
         let answersRetry = state.checkRequestedAt != nil
         switch state.phase {
         case .localNodeLost(let since, let attempts, _):
@@ -234,6 +241,7 @@ struct MonitorTransition {
         state.primaryNodeID = selfID
         state.upstreamNodeID = nil
         state.upstreamLastSeen = nil
+        state.lease = PrimaryLease(term: term, graceUntil: now.advanced(by: settings.leaseSafeDuration))
         effects.append(
             .log(.warning, "the local server runs as primary (term \(term)): switching to primary monitoring"))
         if announce { effects.append(.announcePrimary(term: term, to: context.otherNodeIDs)) }
@@ -264,6 +272,7 @@ struct MonitorTransition {
         // An answer to an older poll, or one so late that it was given up on (the daemon hung),
         // still tells of newer primaries; an election waits for the answer to its own poll.
         let latest = state.pollsPending == 1
+        if latest, let askedAt = state.pollRequestedAt { countVacantVoters(views, askedAt: askedAt) }
         state.pollsPending = max(state.pollsPending - 1, 0)
         if state.pollsPending == 0 { state.pollRequestedAt = nil }
         if let claim = newestClaim(in: views) {
@@ -331,6 +340,7 @@ struct MonitorTransition {
     }
 
     private mutating func candidacyWithdrawn(_ node: Int, term: Int) {
+        unbind(from: node, term: term)
         if var vote = state.vote, vote.candidateID == node, vote.term == term, !vote.released {
             vote.released = true
             state.vote = vote
@@ -380,6 +390,7 @@ struct MonitorTransition {
         state.upstreamNodeID = nil
         state.upstreamLastSeen = nil
         state.degradedSince = nil
+        takeLease(after: candidacy)
         if newer == nil {
             state.term = candidacy.term
             state.primaryNodeID = selfID
@@ -433,6 +444,7 @@ struct MonitorTransition {
         }
         state.role = .standby
         state.promotedTerm = nil
+        state.lease = nil
         state.upstreamNodeID = target
         state.primaryNodeID = target
         state.term = max(state.term, term)
@@ -549,7 +561,7 @@ struct MonitorTransition {
         state.nextCheck = now.advanced(by: settings.monitorInterval)
     }
 
-    private mutating func enterDegraded(_ reason: DegradedReason) {
+    mutating func enterDegraded(_ reason: DegradedReason) {
         let since = state.degradedSince ?? now
         state.degradedSince = since
         let rerunAt = reason.retriesElection ? now.advanced(by: settings.electionRerunInterval) : nil
@@ -578,14 +590,29 @@ struct MonitorTransition {
         effects.append(.log(.notice, "election for term \(term): \(explanation.summary)"))
         switch explanation.result {
         case .won:
+            let release = state.releasedLease.flatMap { $0.holderID == failedPrimary ? $0 : nil }
+            if let grant = bindingGrant(against: selfID, releasedLease: release) {
+                // Invariant: no vote for itself while this node's promise to the old primary binds.
+                explanation.result = .cancelled(.leaseBinding(holderID: grant.holderID, term: grant.term))
+                recordDecision(explanation)
+                effects.append(
+                    .log(
+                        .notice,
+                        "this node granted \(label(grant.holderID)) the lease of term \(grant.term): electing again "
+                            + "in \(bindsFor(grant)), when it has expired"))
+                state.electionDeferredUntil = grant.expiresAt
+                return
+            }
             var voters = CandidateElection.voters(replacing: failedPrimary, in: context.nodes)
             if !voters.contains(selfID) { voters = (voters + [selfID]).sorted() }
             let vote = VoteRecord(term: term, candidateID: selfID, grantedAt: now)
             state.vote = vote
             effects.append(.recordVote(vote))
-            let candidacy = Candidacy(
+            bindToCandidate(selfID, term: term)
+            var candidacy = Candidacy(
                 term: term, failedPrimary: failedPrimary, voters: voters, selfID: selfID,
                 deadline: now.advanced(by: settings.peerTimeout))
+            candidacy.requestedAt = now
             explanation.voters = voters
             explanation.votesGranted = candidacy.granted
             recordDecision(explanation)
@@ -593,7 +620,7 @@ struct MonitorTransition {
             if !others.isEmpty {
                 let request = VoteRequest(
                     term: term, candidateID: selfID, failedPrimaryID: failedPrimary, primaryTerm: state.term,
-                    receivedLSN: localLSN ?? .zero, priority: settings.priority)
+                    receivedLSN: localLSN ?? .zero, priority: settings.priority, releasedLease: release)
                 effects.append(.requestVotes(request, voters: others))
             }
             decideOnVotes(candidacy)
@@ -634,6 +661,10 @@ struct MonitorTransition {
             candidacy.granted.append(reply.voterID)
         } else {
             candidacy.refused.append(reply.voterID)
+            if let binds = reply.leaseBindsFor {
+                let until = now.advanced(by: binds)
+                state.electionDeferredUntil = max(state.electionDeferredUntil ?? until, until)
+            }
             updateDecision {
                 $0.refusals.append(FailoverExplanation.Refusal(nodeID: reply.voterID, reason: reply.reason))
             }
@@ -661,11 +692,23 @@ struct MonitorTransition {
         } else if candidacy.cannotWin {
             let reason = ElectionResult.CancelReason.noQuorum(
                 granted: candidacy.granted.count, voters: candidacy.voters.count)
-            abandon(candidacy, result: .cancelled(reason))
-            enterDegraded(.electionCancelled(reason))
+            giveUp(candidacy, reason: reason)
         } else {
             state.phase = .requestingVotes(candidacy)
         }
+    }
+
+    /// The candidacy cannot win: when voters refused only because their lease grant to the old
+    /// primary still binds, elect again once it has expired; otherwise degraded monitoring.
+    private mutating func giveUp(_ candidacy: Candidacy, reason: ElectionResult.CancelReason) {
+        abandon(candidacy, result: .cancelled(reason))
+        if let deferred = state.electionDeferredUntil, deferred > now {
+            effects.append(.log(.notice, "voters are still bound by the old primary's lease: electing again then"))
+            state.phase = .electing(failedPrimary: candidacy.failedPrimary, since: now)
+            return
+        }
+        state.electionDeferredUntil = nil
+        enterDegraded(.electionCancelled(reason))
     }
 
     private mutating func promote(_ candidacy: Candidacy) {
@@ -675,7 +718,7 @@ struct MonitorTransition {
     }
 
     /// Gives up `candidacy`: tells the voters, releases them, records why.
-    private mutating func abandon(_ candidacy: Candidacy, result: ElectionResult) {
+    mutating func abandon(_ candidacy: Candidacy, result: ElectionResult) {
         let others = candidacy.voters.filter { $0 != selfID }
         if !others.isEmpty { effects.append(.withdrawCandidacy(term: candidacy.term, voters: others)) }
         if var vote = state.vote, vote.candidateID == selfID, vote.term == candidacy.term {
@@ -683,6 +726,7 @@ struct MonitorTransition {
             state.vote = vote
             effects.append(.recordVote(vote))
         }
+        unbind(from: selfID, term: candidacy.term)
         updateDecision { $0.result = result }
         recordLatestDecision()
     }
@@ -698,7 +742,14 @@ struct MonitorTransition {
         } else if request.primaryTerm > state.term {
             adopt(request.failedPrimaryID, term: request.primaryTerm)
         }
-        let refusal = voteRefusal(request, localLSN: localLSN)
+        let binding = bindingGrant(against: request.candidateID, releasedLease: releasedLease(in: request))
+        let refusal =
+            voteRefusal(request, localLSN: localLSN)
+            ?? binding.map { grant in
+                "this node granted \(label(grant.holderID)) the lease of term \(grant.term), binding for another "
+                    + bindsFor(grant)
+            }
+        if refusal == nil { bindToCandidate(request.candidateID, term: request.term) }
         if refusal == nil, state.vote?.term != request.term || state.vote?.candidateID != request.candidateID {
             let vote = VoteRecord(term: request.term, candidateID: request.candidateID, grantedAt: now)
             state.vote = vote
@@ -710,8 +761,15 @@ struct MonitorTransition {
         }
         let reply = VoteReply(
             term: request.term, voterID: selfID, granted: refusal == nil, reason: refusal ?? "granted",
-            knownTerm: state.reportedTerm, knownPrimaryID: state.reportedPrimary(nodeID: selfID))
+            knownTerm: state.reportedTerm, knownPrimaryID: state.reportedPrimary(nodeID: selfID),
+            leaseBindsFor: binding.map { $0.expiresAt.milliseconds(since: now) })
         effects.append(.sendVoteReply(reply, to: request.candidateID))
+    }
+
+    /// The release a vote request forwards, when it is the failed primary's own.
+    private func releasedLease(in request: VoteRequest) -> LeaseRelease? {
+        guard let release = request.releasedLease, release.holderID == request.failedPrimaryID else { return nil }
+        return release
     }
 
     /// Why this node refuses `request`, or nil to grant it.
@@ -785,7 +843,7 @@ struct MonitorTransition {
     // MARK: - New primaries
 
     /// Another node is primary of `term`: follow it when this node should.
-    private mutating func adopt(_ newPrimary: Int, term: Int) {
+    mutating func adopt(_ newPrimary: Int, term: Int) {
         let known = term == state.term && newPrimary == state.primaryNodeID && newPrimary != state.upstreamNodeID
         guard newPrimary != selfID, term > state.term || known else { return }
         if case .following(let target, let following) = state.phase, target == newPrimary, following >= term { return }
@@ -821,7 +879,7 @@ struct MonitorTransition {
 
     /// This primary learnt that `newPrimary` was promoted in the newer `term`: fence, then rejoin
     /// (`auto_rejoin`) or wait for an operator.
-    private mutating func stepDown(newPrimary: Int, term: Int) {
+    mutating func stepDown(newPrimary: Int, term: Int) {
         guard state.role == .primary else { return }
         switch state.phase {
         case .rejoining(let target, let rejoinTerm) where target == newPrimary && rejoinTerm == term: return
@@ -868,6 +926,7 @@ struct MonitorTransition {
             if state.role == .primary {
                 requestLocalCheck()
                 requestPoll(force: false)
+                renewLease()
             } else if let upstream = state.upstreamNodeID {
                 requestUpstreamCheck(upstream)
             }
@@ -881,7 +940,7 @@ struct MonitorTransition {
                 // A primary whose server is down still learns of a newer primary, so that its
                 // data directory can be fenced before anyone starts the server again.
                 if state.role == .primary { requestPoll(force: false) }
-            case .superseded, .rejoinFailed:
+            case .superseded, .rejoinFailed, .leaseLost:
                 requestPoll(force: false)
             case .paused, .manualFailover:
                 if let upstream = state.upstreamNodeID { requestUpstreamCheck(upstream) }
@@ -908,7 +967,7 @@ struct MonitorTransition {
         effects.append(.checkLocalNode)
     }
 
-    private mutating func requestPoll(force: Bool) {
+    mutating func requestPoll(force: Bool) {
         guard force || state.pollRequestedAt == nil else { return }
         let others = context.otherNodeIDs
         state.pollRequestedAt = now
@@ -933,15 +992,18 @@ struct MonitorTransition {
             if let limit = settings.degradedMonitoringTimeout, since.advanced(by: limit) > now {
                 consider(since.advanced(by: limit))
             }
-        case .monitoring, .electing, .validating, .promoting, .following, .rejoining:
+        case .electing:
+            if let deferred = state.electionDeferredUntil { consider(deferred) }
+        case .monitoring, .validating, .promoting, .following, .rejoining:
             break
         }
+        if let deadline = leaseFenceDeadline { consider(deadline) }
         return max(wake, now)
     }
 
     // MARK: - Decisions and words
 
-    private mutating func recordDecision(_ explanation: FailoverExplanation) {
+    mutating func recordDecision(_ explanation: FailoverExplanation) {
         state.lastDecision = explanation
         effects.append(.recordDecision(explanation))
     }
@@ -950,7 +1012,7 @@ struct MonitorTransition {
         if let decision = state.lastDecision { effects.append(.recordDecision(decision)) }
     }
 
-    private mutating func updateDecision(_ change: (inout FailoverExplanation) -> Void) {
+    mutating func updateDecision(_ change: (inout FailoverExplanation) -> Void) {
         guard var decision = state.lastDecision else { return }
         change(&decision)
         state.lastDecision = decision
@@ -967,13 +1029,13 @@ struct MonitorTransition {
             consensusRequired: settings.primaryVisibilityConsensus, ranking: [], result: result)
     }
 
-    private func label(_ node: Int?) -> String {
+    func label(_ node: Int?) -> String {
         guard let node else { return "no node" }
         return context.label(node)
     }
 
     /// `"node2" (ID: 2)`, the way repmgr's event details name a node after the word "node".
-    private func quoted(_ node: Int?) -> String {
+    func quoted(_ node: Int?) -> String {
         guard let node else { return "(none)" }
         guard let record = context.node(node) else { return "(ID: \(node))" }
         return "\"\(record.nodeName)\" (ID: \(node))"

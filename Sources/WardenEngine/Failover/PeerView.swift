@@ -37,14 +37,19 @@ public struct PeerView: Sendable, Equatable, Codable {
     public var isPaused: Bool
     /// Its daemon is in degraded monitoring (it cannot or may not act on its own).
     public var isDegraded: Bool
+    /// Its server answered and holds no report at all: its daemon is not running and was stopped
+    /// cleanly (which removes the report) or never ran, so it grants no vote before a lease after
+    /// its start. nil (the daemon's own report) means false.
+    public var reportMissing: Bool?
 
     /// A full report.
     public init(
         nodeID: Int, reachable: Bool, daemonRunning: Bool, isWitness: Bool, inRecovery: Bool?, receivedLSN: LSN?,
         priority: Int, location: String, failover: NodeConfiguration.FailoverMode?, upstreamNodeID: Int?,
         seesUpstream: Bool, upstreamLastSeenAgo: Int64?, term: Int, primaryNodeID: Int?, isPaused: Bool,
-        isDegraded: Bool = false
+        isDegraded: Bool = false, reportMissing: Bool? = nil
     ) {
+        self.reportMissing = reportMissing
         self.nodeID = nodeID
         self.reachable = reachable
         self.daemonRunning = daemonRunning

@@ -13,9 +13,15 @@ public struct VoteReply: Sendable, Equatable, Codable {
     public var knownTerm: Int
     /// The primary of that term, when the voter knows it.
     public var knownPrimaryID: Int?
+    /// A refusal because of a lease grant that still binds: how long it still does, in milliseconds.
+    public var leaseBindsFor: Int64?
 
     /// An answer from `voterID`.
-    public init(term: Int, voterID: Int, granted: Bool, reason: String, knownTerm: Int, knownPrimaryID: Int?) {
+    public init(
+        term: Int, voterID: Int, granted: Bool, reason: String, knownTerm: Int, knownPrimaryID: Int?,
+        leaseBindsFor: Int64? = nil
+    ) {
+        self.leaseBindsFor = leaseBindsFor
         self.term = term
         self.voterID = voterID
         self.granted = granted

@@ -41,11 +41,22 @@ final class SimulatedCluster {
         var persistedVote: VoteRecord?
         /// The views the last poll returned.
         var lastPoll: [PeerView] = []
+        /// Its daemon stopped the server when the lease ran out and wrote standby.signal: it
+        /// starts as a standby, and the heal does not start it (it was stopped on purpose).
+        var selfFenced = false
+        /// When its server last started (a returning primary is measured from then).
+        var serverStartedAt: Int64 = 0
+        /// When it last became a writable primary by promotion.
+        var promotedAt: Int64?
+        let clockRatePPM: Int64
+        let clockOffset: Int64
 
         init(
             id: Int, settings: FailoverSettings, role: ServerRole, streamingFrom: Int?, lag: UInt64,
-            records: [NodeRecord]
+            records: [NodeRecord], clockRatePPM: Int64, clockOffset: Int64
         ) {
+            self.clockRatePPM = clockRatePPM
+            self.clockOffset = clockOffset
             self.id = id
             self.settings = settings
             self.role = role
@@ -84,6 +95,15 @@ final class SimulatedCluster {
     private(set) var firstFollowRequest: [Int: Int64] = [:]
     private(set) var trace: [String] = []
     private let tracing: Bool
+    /// The longest time two servers accepted writes at once because a killed former primary's
+    /// server was started again before its daemon learnt of the new primary (the returning-primary
+    /// window, which no lease can close: see the README).
+    private(set) var longestReturningPrimaryWindow: Int64 = 0
+    private var returningPrimarySince: Int64?
+    /// Since when each writable primary has been unable to reach a majority of its voters.
+    private var cutOffSince: [Int: Int64] = [:]
+    /// The time from a cut-off primary's isolation to its server stopping, per isolation.
+    private(set) var isolations: [(cut: Int64, stopped: Int64?)] = []
 
     init(scenario: SimulationScenario, tracing: Bool = false) {
         self.scenario = scenario
@@ -94,7 +114,8 @@ final class SimulatedCluster {
             Node(
                 id: spec.id, settings: spec.settings,
                 role: spec.type == .primary ? .primary : spec.type == .witness ? .witness : .standby,
-                streamingFrom: spec.upstream, lag: spec.lag, records: records)
+                streamingFrom: spec.upstream, lag: spec.lag, records: records, clockRatePPM: spec.clockRatePPM,
+                clockOffset: spec.clockOffset)
         }
         links = Array(
             repeating: Array(repeating: true, count: scenario.nodes.count + 1), count: scenario.nodes.count + 1)
@@ -119,6 +140,7 @@ final class SimulatedCluster {
         queue.push(.heal, at: scenario.healAt)
         queue.push(.audit, at: scenario.healAt + 500)
         while failure == nil, let (time, event) = queue.pop() {
+            if time > now { checkInstant() }
             now = time
             if now > scenario.horizon {
                 fail("no convergence by \(scenario.horizon) ms: " + convergenceProblem())
@@ -152,6 +174,13 @@ final class SimulatedCluster {
             if !healed { startMachine(node) }
         case .setLink(let a, let b, let up):
             if !healed { setLink(a, b, up: up) }
+        case .setOneWay(let from, let to, let up):
+            if !healed {
+                freezeWAL()
+                links[from][to] = up
+            }
+        case .isolateServer(let node, let boot):
+            if nodes[index(node)].boot == boot { isolateServer(node) }
         case .unpause:
             if !healed { setPaused(false) }
         case .resume(let node):
@@ -169,6 +198,26 @@ final class SimulatedCluster {
         }
     }
 
+    // MARK: - Clocks
+
+    /// What node `node`'s monotonic clock reads now: each runs at its own rate, from its own origin.
+    func localNow(_ node: Int) -> MonitorInstant {
+        let state = nodes[index(node)]
+        return MonitorInstant(milliseconds: state.clockOffset + now + now * state.clockRatePPM / 1_000_000)
+    }
+
+    /// The first simulated instant at which node `node`'s clock reads at least `local`.
+    private func globalTime(_ node: Int, reading local: MonitorInstant) -> Int64 {
+        let state = nodes[index(node)]
+        let elapsed = local.milliseconds - state.clockOffset
+        var time = elapsed * 1_000_000 / (1_000_000 + state.clockRatePPM)
+        while state.clockOffset + time + time * state.clockRatePPM / 1_000_000 < local.milliseconds { time += 1 }
+        while time > 0, state.clockOffset + (time - 1) + (time - 1) * state.clockRatePPM / 1_000_000 >= local.milliseconds {
+            time -= 1
+        }
+        return time
+    }
+
     // MARK: - Daemons
 
     private func context(_ node: Int) -> MonitorContext {
@@ -181,7 +230,7 @@ final class SimulatedCluster {
         nodes[index(node)].timerAt = nil
         let server = nodes[index(node)]
         let (state, effects) = FailoverMonitor.start(
-            context: context(node), now: MonitorInstant(milliseconds: now),
+            context: context(node), now: localNow(node),
             runsAsPrimary: server.role == .witness ? nil : server.role == .primary,
             upstreamNodeID: server.role == .standby ? server.streamingFrom : nil, vote: server.persistedVote,
             paused: paused)
@@ -198,7 +247,7 @@ final class SimulatedCluster {
         }
         steps += 1
         let (after, effects) = FailoverMonitor.step(
-            before, observation, now: MonitorInstant(milliseconds: now), context: context(node))
+            before, observation, now: localNow(node), context: context(node))
         nodes[i].monitor = after
         if after.term < before.term {
             fail("node \(node)'s term went back from \(before.term) to \(after.term)")
@@ -220,7 +269,7 @@ final class SimulatedCluster {
             switch effect {
             case .wakeUp(let at):
                 // The driver keeps one timer; re-arming it for the same instant changes nothing.
-                let time = max(at.milliseconds, now)
+                let time = max(globalTime(node, reading: at), now)
                 if nodes[i].timerAt != time {
                     nodes[i].timerToken += 1
                     nodes[i].timerAt = time
@@ -245,9 +294,18 @@ final class SimulatedCluster {
                 nodes[i].persistedVote = vote
                 recordVote(of: node, vote)
             case .requestVotes(let request, let voters):
-                for voter in voters where canReach(node, voter) {
+                for voter in voters where canReach(node, voter) && !lost() {
                     queue.push(.voteRequest(voter, request), at: now + latency())
                 }
+            case .requestLease(let request, let voters):
+                for voter in voters { send(.leaseRequested(request), from: node, to: voter) }
+            case .sendLeaseReply(let reply, let holder):
+                send(.leaseReplied(reply), from: node, to: holder)
+            case .releaseLease(let release, let voters):
+                for voter in voters { send(.leaseReleased(release), from: node, to: voter) }
+            case .isolateLocalServer:
+                // The fast shutdown's signal reaches the postmaster a few milliseconds later.
+                queue.push(.isolateServer(node, boot: nodes[i].boot), at: now + random.int64(1...50))
             case .sendVoteReply(let reply, let candidate):
                 send(.voteReplied(reply), from: node, to: candidate)
             case .withdrawCandidacy(let term, let voters):
@@ -306,9 +364,12 @@ final class SimulatedCluster {
     }
 
     private func send(_ observation: MonitorObservation, from node: Int, to recipient: Int) {
-        guard canReach(node, recipient) else { return }
+        guard canReach(node, recipient), !lost() else { return }
         queue.push(.observe(recipient, observation), at: now + latency())
     }
+
+    /// Whether this message is lost in transit.
+    private func lost() -> Bool { random.percent(scenario.lostMessagePercent) }
 
     private func latency() -> Int64 {
         random.percent(scenario.delayedMessagePercent) ? random.int64(100...2000) : random.int64(1...30)
@@ -353,14 +414,14 @@ final class SimulatedCluster {
                 views.append(
                     monitor.report(
                         nodeID: peer, settings: state.settings, inRecovery: inRecovery, receivedLSN: lsn,
-                        now: MonitorInstant(milliseconds: now)))
+                        now: localNow(peer)))
             } else {
                 views.append(
                     PeerView(
                         nodeID: peer, reachable: true, daemonRunning: false, isWitness: state.role == .witness,
                         inRecovery: inRecovery, receivedLSN: lsn, priority: state.settings.priority,
                         location: state.settings.location, failover: nil, upstreamNodeID: nil, seesUpstream: false,
-                        upstreamLastSeenAgo: nil, term: 0, primaryNodeID: nil, isPaused: false))
+                        upstreamLastSeenAgo: nil, term: 0, primaryNodeID: nil, isPaused: false, reportMissing: true))
             }
         }
         nodes[index(node)].lastPoll = views
@@ -392,6 +453,7 @@ final class SimulatedCluster {
             nodes[i].role = .primary
             nodes[i].streamingFrom = nil
             nodes[i].fenced = false
+            nodes[i].promotedAt = now
             nodes[i].votingTerm = max(nodes[i].votingTerm, term)
             for r in nodes[i].records.indices where nodes[i].records[r].nodeID == node {
                 nodes[i].records[r].type = .primary
@@ -438,11 +500,15 @@ final class SimulatedCluster {
             return
         }
         let t = index(target)
+        // A server its own daemon stopped (self-fenced) is rejoined while down, as the driver does.
         let works =
             success && canReach(node, target) && nodes[t].postgresUp && nodes[t].role != .witness
-            && nodes[i].postgresUp
+            && (nodes[i].postgresUp || nodes[i].selfFenced)
         if works {
             freezeWAL()
+            nodes[i].selfFenced = false
+            nodes[i].postgresUp = true
+            nodes[i].serverStartedAt = now
             nodes[i].role = .standby
             nodes[i].fenced = false
             nodes[i].streamingFrom = target
@@ -491,6 +557,16 @@ final class SimulatedCluster {
                     if let duration { queue.push(.setLink(a, b, up: true), at: now + duration) }
                 }
             }
+        case .isolate(let target, let duration):
+            guard let node = resolve(target) else { return }
+            if isWritablePrimary(node) { isolations.append((now, nil)) }
+            for other in nodes.map(\.id) where other != node {
+                setLink(node, other, up: false)
+                if let duration { queue.push(.setLink(node, other, up: true), at: now + duration) }
+            }
+        case .oneWay(let from, let to, let duration):
+            links[from][to] = false
+            if let duration { queue.push(.setOneWay(from: from, to: to, up: true), at: now + duration) }
         case .cutLink(let a, let b, let duration):
             setLink(a, b, up: false)
             if let duration { queue.push(.setLink(a, b, up: true), at: now + duration) }
@@ -530,6 +606,10 @@ final class SimulatedCluster {
         let i = index(node)
         guard nodes[i].postgresUp else { return }
         nodes[i].postgresUp = false
+        // The daemon's idle session to its own server closes with the postmaster, and it looks at postmaster.pid.
+        if nodes[i].machineUp, nodes[i].monitor != nil {
+            queue.push(.observe(node, .localServerStopped), at: now + 1)
+        }
         // The killed server's replication connections are reset: its standbys notice at once.
         guard nodes[i].machineUp else { return }
         for other in nodes where other.streamingFrom == node && other.role == .standby && canReach(other.id, node) {
@@ -540,9 +620,34 @@ final class SimulatedCluster {
     private func startPostgres(_ node: Int) {
         freezeWAL()
         let i = index(node)
-        guard nodes[i].machineUp else { return }
+        guard nodes[i].machineUp, !nodes[i].postgresUp else { return }
+        startsAsStandbyIfFenced(node)
         nodes[i].postgresUp = true
+        nodes[i].serverStartedAt = now
         nodes[i].lsnAt = now
+    }
+
+    /// A self-fenced server has standby.signal: it comes up in recovery, streaming from nobody.
+    private func startsAsStandbyIfFenced(_ node: Int) {
+        let i = index(node)
+        guard nodes[i].selfFenced else { return }
+        nodes[i].selfFenced = false
+        if nodes[i].role == .primary {
+            nodes[i].role = .standby
+            nodes[i].streamingFrom = nil
+        }
+    }
+
+    /// The self-fencing daemon's stop reaches the postmaster: no write is accepted afterwards.
+    private func isolateServer(_ node: Int) {
+        let i = index(node)
+        guard nodes[i].machineUp else { return }
+        freezeWAL()
+        nodes[i].selfFenced = true
+        if let open = isolations.lastIndex(where: { $0.stopped == nil }), isWritablePrimary(node) {
+            isolations[open].stopped = now
+        }
+        stopPostgres(node)
     }
 
     private func startMachine(_ node: Int) {
@@ -550,7 +655,9 @@ final class SimulatedCluster {
         let i = index(node)
         guard !nodes[i].machineUp else { return }
         nodes[i].machineUp = true
+        startsAsStandbyIfFenced(node)
         nodes[i].postgresUp = true
+        nodes[i].serverStartedAt = now
         nodes[i].hungUntil = 0
         nodes[i].lsnAt = now
         startDaemon(node)
@@ -583,7 +690,7 @@ final class SimulatedCluster {
             resume(node.id)
             if !node.machineUp {
                 if !node.lostForever { startMachine(node.id) }
-            } else if !node.postgresUp {
+            } else if !node.postgresUp && !node.selfFenced {
                 startPostgres(node.id)
             }
         }
@@ -606,6 +713,11 @@ final class SimulatedCluster {
     func isWritablePrimary(_ node: Int) -> Bool {
         let state = nodes[index(node)]
         return state.role == .primary && state.postgresUp && state.machineUp && !state.fenced
+    }
+
+    /// Whether its clients can commit writes on `node` now: a writable primary that is not frozen.
+    func acceptsWrites(_ node: Int) -> Bool {
+        isWritablePrimary(node) && isRunning(node)
     }
 
     private func streams(_ node: Int, from source: Int) -> Bool {
@@ -668,6 +780,57 @@ final class SimulatedCluster {
 
     private func fail(_ message: String) {
         if failure == nil { failure = "t=\(now) ms: " + message }
+    }
+
+    /// Checked at the end of every simulated instant:
+    /// - at most one node holds a lease granted by a majority (each judged on its own clock);
+    /// - no two servers accept writes at once, except a killed former primary whose server was
+    ///   started again before its daemon heard of the new primary (the returning-primary window;
+    ///   it must close within two monitoring intervals and two peer timeouts);
+    /// - a primary that cannot reach a majority of its voters has stopped taking writes within its lease.
+    private func checkInstant() {
+        let holders = nodes.filter { node in
+            guard let monitor = node.monitor, monitor.role == .primary, let lease = monitor.lease, !lease.released,
+                !lease.lost, node.machineUp
+            else { return false }
+            let voters = CandidateElection.voters(replacing: node.id, in: node.records)
+            guard let until = lease.majorityValidUntil(voters: voters, settings: node.settings) else { return false }
+            return localNow(node.id) < until
+        }
+        if holders.count > 1 {
+            fail("nodes \(holders.map(\.id)) hold a majority-granted lease at once")
+            return
+        }
+        let writable = nodes.filter { acceptsWrites($0.id) }
+        if writable.count > 1 {
+            let newest = writable.max { ($0.promotedAt ?? -1) < ($1.promotedAt ?? -1) }
+            let returning = writable.filter { $0.id != newest?.id && $0.serverStartedAt > (newest?.promotedAt ?? .max) }
+            guard returning.count == writable.count - 1, let settings = returning.first?.settings else {
+                fail("nodes \(writable.map(\.id)) accept writes at once")
+                return
+            }
+            let since = returningPrimarySince ?? now
+            returningPrimarySince = since
+            longestReturningPrimaryWindow = max(longestReturningPrimaryWindow, now - since)
+            if now - since > 2 * settings.monitorInterval + 2 * settings.peerTimeout + 100 {
+                fail("returning primary \(returning.map(\.id)) still accepts writes \(now - since) ms after it started")
+            }
+        } else {
+            returningPrimarySince = nil
+        }
+        for node in nodes {
+            let voters = CandidateElection.voters(replacing: node.id, in: node.records)
+            let reachable = voters.filter { canReach(node.id, $0) && canReach($0, node.id) }
+            guard acceptsWrites(node.id), !voters.isEmpty, reachable.count * 2 <= voters.count else {
+                cutOffSince[node.id] = nil
+                continue
+            }
+            let since = cutOffSince[node.id] ?? now
+            cutOffSince[node.id] = since
+            if now - since > node.settings.leaseDuration + 100 {
+                fail("node \(node.id), cut off from a majority of its voters since \(since) ms, still accepts writes")
+            }
+        }
     }
 
     /// Checked when a daemon asks for its promotion in `term`.
@@ -771,6 +934,11 @@ final class SimulatedCluster {
             return "primary node \(primary.id) has term \(monitor.promotedTerm ?? 0) < \(newest)"
         }
         for node in nodes where node.id != primary.id && !node.lostForever {
+            if node.selfFenced, node.machineUp, !node.settings.autoRejoin, let state = node.monitor,
+                case .degraded = state.phase
+            {
+                continue  // stopped by its own daemon when its lease ran out: waits for `node rejoin`
+            }
             guard node.machineUp, node.postgresUp, let state = node.monitor else {
                 return "node \(node.id) is down"
             }

@@ -10,6 +10,11 @@ struct SimulationScenario {
         let upstream: Int?
         let settings: FailoverSettings
         let lag: UInt64
+        /// How much faster (positive) or slower its monotonic clock runs than real time, in
+        /// millionths; every pair stays within the 1 % the lease assumes.
+        var clockRatePPM: Int64 = 0
+        /// What its clock reads at the simulation's start.
+        var clockOffset: Int64 = 0
     }
 
     /// Whom a fault hits: the node running as primary when it happens, or a fixed node.
@@ -29,6 +34,11 @@ struct SimulationScenario {
         case hang(Target, duration: Int64)
         /// The nodes of `group` cannot talk to the others for `duration`.
         case partition([Int], duration: Int64?)
+        /// The node (the primary at that moment, typically) is cut off from every other node for
+        /// `duration`, while its own clients keep writing to it.
+        case isolate(Target, duration: Int64?)
+        /// Messages and connections from `from` to `to` are lost for `duration`; the other way works.
+        case oneWay(from: Int, to: Int, duration: Int64?)
         /// One link is cut for `duration`.
         case cutLink(Int, Int, duration: Int64?)
         /// One link goes down and up `toggles` times, `period` apart.
@@ -55,6 +65,8 @@ struct SimulationScenario {
     let validationFailurePercent: Int
     let slowFollowPercent: Int
     let delayedMessagePercent: Int
+    /// Messages lost in transit (each one on its own).
+    var lostMessagePercent = 0
 
     static func generate(seed: UInt64) -> SimulationScenario {
         var random = SimulationRandom(seed: seed)
@@ -115,7 +127,7 @@ struct SimulationScenario {
         for _ in 0..<(1 + random.below(5)) {
             let time = random.int64(2000...18_000)
             let fault: Fault
-            switch random.below(17) {
+            switch random.below(21) {
             case 0..<4: fault = .killPostgres(.primary, downFor: downtime())
             case 4..<6:
                 let forever = !permanent && random.percent(40)
@@ -137,13 +149,22 @@ struct SimulationScenario {
             case 13: fault = .restartDaemon(anyNode())
             case 14: fault = .pause(duration: random.percent(50) ? nil : random.int64(2000...20_000))
             case 15: fault = .setLag(anyNode(), UInt64(random.below(200_000)))
+            case 17, 18: fault = .isolate(random.percent(80) ? .primary : .node(anyNode()), duration: downtime())
+            case 19:
+                let a = anyNode()
+                let b = random.pick(ids.filter { $0 != a }, or: a)
+                fault = .oneWay(from: a, to: b, duration: downtime())
             default: fault = .killPostgres(.node(anyNode()), downFor: downtime())
             }
             faults.append((time, fault))
         }
         faults.sort { $0.time < $1.time }
+        for index in nodes.indices {
+            nodes[index].clockRatePPM = random.int64(-4000...4000)
+            nodes[index].clockOffset = random.int64(0...1_000_000)
+        }
         let healAt = 20_000 + random.int64(0...6000)
-        return SimulationScenario(
+        var scenario = SimulationScenario(
             seed: seed, nodes: nodes, faults: faults, healAt: healAt,
             horizon: healAt + 4 * (notificationTimeout + rerunInterval) + 30_000,
             walRate: UInt64(1 + random.below(2000)),
@@ -152,6 +173,8 @@ struct SimulationScenario {
             validationFailurePercent: validation && random.percent(50) ? 30 : 0,
             slowFollowPercent: random.percent(30) ? 30 : 0,
             delayedMessagePercent: random.percent(30) ? 10 : 0)
+        scenario.lostMessagePercent = random.percent(20) ? 5 : 0
+        return scenario
     }
 
     /// The benchmark's cluster and settings (primary, two standbys, a witness; reconnect_attempts=2,
