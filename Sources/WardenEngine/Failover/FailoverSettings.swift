@@ -41,7 +41,7 @@ public struct FailoverSettings: Sendable, Equatable {
 
     /// The largest rate difference assumed between two nodes' monotonic clocks: 1 % (a clock
     /// disciplined by NTP is off by well under 0.05 %; a VM that is paused is not a drifting
-    /// clock but a stalled process, see ``MonitorState/lastStepAt``). Raft's leader leases make the
+    /// clock but a stalled process: see the README on a paused daemon). Raft's leader leases make the
     /// same assumption.
     public static let clockDriftPercent: Int64 = 1
 
@@ -111,10 +111,11 @@ public struct FailoverSettings: Sendable, Equatable {
     /// done before any voter is free: a tenth of the lease, at least 1 s.
     public var leaseFenceLead: Int64 { max(leaseDuration / 10, 1000) }
 
-    /// A step that comes this much later than the previous one means the daemon did not run
-    /// meanwhile (stopped with SIGSTOP, a paused VM, a machine that slept): it may have missed
-    /// lease requests it would have granted, so it grants no vote for a lease duration, as after a start.
-    public var stallThreshold: Int64 { 2 * monitorInterval + peerTimeout }
+    /// How long a primary's daemon that starts (or finds its server promoted behind its back)
+    /// counts its lease as held before any voter answered: a monitoring interval and a peer
+    /// timeout before it fences, time for one lease round. Its server accepted writes before the
+    /// daemon ran at all; this only bounds how long that goes on without a majority.
+    public var leaseStartGrace: Int64 { monitorInterval + peerTimeout + leaseFenceLead }
 
     /// How recently a peer must have seen the primary for repmgr to call it "still visible":
     /// twice the monitoring interval.

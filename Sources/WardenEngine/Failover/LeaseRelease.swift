@@ -5,10 +5,13 @@ public struct LeaseRelease: Sendable, Equatable, Codable {
     public var holderID: Int
     /// The term of the released lease.
     public var term: Int
+    /// The number of the last request sent before the release: one still in transit is refused.
+    public var sequence: Int
 
-    /// `holderID` releases its lease of `term`.
-    public init(holderID: Int, term: Int) {
+    /// `holderID` releases its lease of `term`, sent `sequence` requests.
+    public init(holderID: Int, term: Int, sequence: Int) {
         self.holderID = holderID
         self.term = term
+        self.sequence = sequence
     }
 }

@@ -37,9 +37,11 @@ public struct MonitorState: Sendable, Equatable, Codable {
     public var lease: PrimaryLease?
     /// The promise this node gave as a voter (see ``LeaseGrant``).
     public var leaseGrant: LeaseGrant?
-    /// The failed primary that released its lease (its server stopped), with the term: a vote
-    /// request forwards it to voters that have not heard of the release yet.
+    /// The latest release of a lease this node heard of (the holder's server stopped); a later
+    /// grant to the same holder clears it.
     public var releasedLease: LeaseRelease?
+    /// When this node heard of ``releasedLease``.
+    public var releaseHeardAt: MonitorInstant?
     /// An election waits until then for this node's own lease grant to end.
     public var electionDeferredUntil: MonitorInstant?
 

@@ -74,7 +74,7 @@ extension MonitorTransition {
         let since = renewedAt.map { "the last renewal a majority granted, \(seconds(now.milliseconds(since: $0))) ago" }
         let reason =
             "lease of term \(lease.term) lost: reached \(reached.count) of \(voters.count) voters since "
-            + (since ?? "this daemon started") + " (a majority is \(voters.count / 2 + 1)); "
+            + (since ?? "this daemon started") + " (\(PrimaryLease.grantsNeeded(voters: voters.count)) needed); "
             + "stopping this node's server before the lease expires"
         effects.append(.log(.error, reason))
         effects.append(.recordEvent(MonitorEvent("repmgrd_lease_lost", details: reason, successful: false)))
@@ -88,7 +88,8 @@ extension MonitorTransition {
         lease.released = true
         state.lease = lease
         effects.append(.log(.warning, "the local server stopped: releasing the lease of term \(lease.term)"))
-        effects.append(.releaseLease(LeaseRelease(holderID: selfID, term: lease.term), voters: leaseVoters))
+        effects.append(
+            .releaseLease(LeaseRelease(holderID: selfID, term: lease.term, sequence: lease.sequence), voters: leaseVoters))
         if state.phase == .monitoring { localNodeFailed("the server is not running") }
     }
 
@@ -127,6 +128,8 @@ extension MonitorTransition {
         }
         let refusal = leaseRefusal(request)
         if refusal == nil {
+            // A grant after a release binds again: the release was of the holder's earlier lease.
+            if state.releasedLease?.holderID == request.holderID { state.releasedLease = nil }
             let expires = now.advanced(by: settings.leaseDuration)
             if let grant = state.leaseGrant, grant.binds(at: now), grant.expiresAt > expires {
                 state.leaseGrant = LeaseGrant(holderID: request.holderID, term: request.term, expiresAt: grant.expiresAt)
@@ -151,6 +154,12 @@ extension MonitorTransition {
         if let vote = state.vote, vote.term > request.term, !vote.released {
             return "this node voted for \(label(vote.candidateID)) in the newer term \(vote.term)"
         }
+        if let release = state.releasedLease, release.holderID == request.holderID, release.term == request.term,
+            request.sequence <= release.sequence, let heard = state.releaseHeardAt,
+            now.milliseconds(since: heard) < settings.leaseDuration
+        {
+            return "\(label(request.holderID)) released this lease (its server stopped)"
+        }
         if request.term == state.term, let primary = state.primaryNodeID, primary != request.holderID {
             return "\(label(primary)) is the primary of term \(state.term)"
         }
@@ -162,13 +171,10 @@ extension MonitorTransition {
         return nil
     }
 
-    /// The promise that keeps this node from backing `candidate` (replacing `failedPrimary`) now, if any.
-    func bindingGrant(against candidate: Int, releasedLease: LeaseRelease?) -> LeaseGrant? {
+    /// The promise that keeps this node from backing `candidate` now, if any.
+    func bindingGrant(against candidate: Int) -> LeaseGrant? {
         guard let grant = state.leaseGrant, grant.binds(at: now), grant.holderID != candidate else { return nil }
-        for release in [releasedLease, state.releasedLease].compactMap({ $0 })
-        where grant.isReleased(by: release.holderID, term: release.term) {
-            return nil
-        }
+        if let release = state.releasedLease, grant.isReleased(by: release.holderID, term: release.term) { return nil }
         return grant
     }
 
@@ -188,7 +194,10 @@ extension MonitorTransition {
         if let grant = state.leaseGrant, grant.isReleased(by: release.holderID, term: release.term) {
             state.leaseGrant = nil
         }
-        if release.term >= (state.releasedLease?.term ?? 0) { state.releasedLease = release }
+        if release.term >= (state.releasedLease?.term ?? 0) {
+            state.releasedLease = release
+            state.releaseHeardAt = now
+        }
         effects.append(.log(.notice, "\(label(release.holderID)) released its lease of term \(release.term)"))
         if case .electing = state.phase, state.electionDeferredUntil != nil {
             state.electionDeferredUntil = nil

@@ -241,7 +241,7 @@ struct MonitorTransition {
         state.primaryNodeID = selfID
         state.upstreamNodeID = nil
         state.upstreamLastSeen = nil
-        state.lease = PrimaryLease(term: term, graceUntil: now.advanced(by: settings.leaseSafeDuration))
+        state.lease = PrimaryLease(term: term, graceUntil: now.advanced(by: settings.leaseStartGrace))
         effects.append(
             .log(.warning, "the local server runs as primary (term \(term)): switching to primary monitoring"))
         if announce { effects.append(.announcePrimary(term: term, to: context.otherNodeIDs)) }
@@ -590,8 +590,7 @@ struct MonitorTransition {
         effects.append(.log(.notice, "election for term \(term): \(explanation.summary)"))
         switch explanation.result {
         case .won:
-            let release = state.releasedLease.flatMap { $0.holderID == failedPrimary ? $0 : nil }
-            if let grant = bindingGrant(against: selfID, releasedLease: release) {
+            if let grant = bindingGrant(against: selfID) {
                 // Invariant: no vote for itself while this node's promise to the old primary binds.
                 explanation.result = .cancelled(.leaseBinding(holderID: grant.holderID, term: grant.term))
                 recordDecision(explanation)
@@ -620,7 +619,7 @@ struct MonitorTransition {
             if !others.isEmpty {
                 let request = VoteRequest(
                     term: term, candidateID: selfID, failedPrimaryID: failedPrimary, primaryTerm: state.term,
-                    receivedLSN: localLSN ?? .zero, priority: settings.priority, releasedLease: release)
+                    receivedLSN: localLSN ?? .zero, priority: settings.priority)
                 effects.append(.requestVotes(request, voters: others))
             }
             decideOnVotes(candidacy)
@@ -742,7 +741,7 @@ struct MonitorTransition {
         } else if request.primaryTerm > state.term {
             adopt(request.failedPrimaryID, term: request.primaryTerm)
         }
-        let binding = bindingGrant(against: request.candidateID, releasedLease: releasedLease(in: request))
+        let binding = bindingGrant(against: request.candidateID)
         let refusal =
             voteRefusal(request, localLSN: localLSN)
             ?? binding.map { grant in
@@ -764,12 +763,6 @@ struct MonitorTransition {
             knownTerm: state.reportedTerm, knownPrimaryID: state.reportedPrimary(nodeID: selfID),
             leaseBindsFor: binding.map { $0.expiresAt.milliseconds(since: now) })
         effects.append(.sendVoteReply(reply, to: request.candidateID))
-    }
-
-    /// The release a vote request forwards, when it is the failed primary's own.
-    private func releasedLease(in request: VoteRequest) -> LeaseRelease? {
-        guard let release = request.releasedLease, release.holderID == request.failedPrimaryID else { return nil }
-        return release
     }
 
     /// Why this node refuses `request`, or nil to grant it.

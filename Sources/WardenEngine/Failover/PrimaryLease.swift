@@ -3,8 +3,8 @@
 /// **Invariant (at most one writable primary).** A voter that granted the lease votes for no other
 /// candidate for L (``FailoverSettings/leaseDuration``) after it received the request, on its own
 /// clock; a candidate needs the votes of more than half of the voters, and the lease the grants
-/// of more than half of the same voters (``CandidateElection/voters(replacing:in:)``), so some
-/// voter is in both. Hence no candidate can be promoted before L has passed, on that voter's
+/// of at least half of the same voters (``CandidateElection/voters(replacing:in:)``, see
+/// ``grantsNeeded(voters:)``), so some voter is in both. Hence no candidate can be promoted before L has passed, on that voter's
 /// clock, since the holder sent the newest request a majority granted. The holder counts only
 /// ``FailoverSettings/leaseSafeDuration`` from that send, on its own clock, and stops its server
 /// ``FailoverSettings/leaseFenceLead`` before that: while the clocks' rates differ by less than
@@ -24,7 +24,8 @@ public struct PrimaryLease: Sendable, Equatable, Codable {
     /// For each voter, the send time of the newest request it granted (or the poll that found its daemon not running).
     public var grantedAt: [Int: MonitorInstant]
     /// Until when the lease counts as held without a majority: a daemon that starts as primary
-    /// gives itself one lease to hear from its voters; none after a release.
+    /// gives itself ``FailoverSettings/leaseStartGrace`` to hear from its voters; a new primary
+    /// holds it by the votes it won (``MonitorTransition/takeLease(after:)``).
     public var graceUntil: MonitorInstant
     /// The holder's server stopped and it told the voters so: they are free.
     public var released: Bool
@@ -41,6 +42,12 @@ public struct PrimaryLease: Sendable, Equatable, Codable {
         self.released = false
         self.lost = false
     }
+
+    /// Grants the lease needs from `voters` voters: half of them, rounded up. An election needs
+    /// more than half of the same voters (the candidate's own vote included), so it needs at least
+    /// one voter bound to this lease: with one standby and a witness, the standby's grant alone
+    /// keeps the primary when the witness is gone, as neither can be elected without the other.
+    public static func grantsNeeded(voters: Int) -> Int { (voters + 1) / 2 }
 
     /// Requests older than this many rounds are forgotten (their answers no longer count).
     static let rememberedRequests = 8
@@ -64,8 +71,8 @@ public struct PrimaryLease: Sendable, Equatable, Codable {
         grantedAt[voter] = max(grantedAt[voter] ?? instant, instant)
     }
 
-    /// Until when the lease is held: the send time of the newest request that more than half of
-    /// `voters` granted, plus the safe duration, or the grace if that is later. nil when there is
+    /// Until when the lease is held: the send time of the newest request that enough of `voters`
+    /// granted (``grantsNeeded(voters:)``), plus the safe duration, or the grace if that is later. nil when there is
     /// no voter at all (nobody could replace this primary).
     func validUntil(voters: [Int], settings: FailoverSettings) -> MonitorInstant? {
         guard !voters.isEmpty else { return nil }
@@ -75,7 +82,7 @@ public struct PrimaryLease: Sendable, Equatable, Codable {
     /// Until when the grants of a majority of `voters` hold the lease (the grace not counted);
     /// nil when no majority ever granted it, or there is no voter.
     public func majorityValidUntil(voters: [Int], settings: FailoverSettings) -> MonitorInstant? {
-        let needed = voters.count / 2 + 1
+        let needed = Self.grantsNeeded(voters: voters.count)
         let times = voters.compactMap { grantedAt[$0] }.sorted(by: >)
         guard !voters.isEmpty, times.count >= needed else { return nil }
         return times[needed - 1].advanced(by: settings.leaseSafeDuration)

@@ -13,16 +13,9 @@ public struct VoteRequest: Sendable, Equatable, Codable {
     public var receivedLSN: LSN
     /// The candidate's priority (ties on LSN).
     public var priority: Int
-    /// The failed primary released its lease (the candidate heard so): a voter that has not heard
-    /// of the release yet is free all the same.
-    public var releasedLease: LeaseRelease?
 
     /// A request for `term` by `candidateID`.
-    public init(
-        term: Int, candidateID: Int, failedPrimaryID: Int, primaryTerm: Int, receivedLSN: LSN, priority: Int,
-        releasedLease: LeaseRelease? = nil
-    ) {
-        self.releasedLease = releasedLease
+    public init(term: Int, candidateID: Int, failedPrimaryID: Int, primaryTerm: Int, receivedLSN: LSN, priority: Int) {
         self.term = term
         self.candidateID = candidateID
         self.failedPrimaryID = failedPrimaryID

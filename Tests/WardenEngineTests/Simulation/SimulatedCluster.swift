@@ -44,10 +44,12 @@ final class SimulatedCluster {
         /// Its daemon stopped the server when the lease ran out and wrote standby.signal: it
         /// starts as a standby, and the heal does not start it (it was stopped on purpose).
         var selfFenced = false
+        /// Its daemon was started while the server was down: it starts monitoring once the server runs.
+        var daemonWaitsForServer = false
         /// When its server last started (a returning primary is measured from then).
         var serverStartedAt: Int64 = 0
-        /// When it last became a writable primary by promotion.
-        var promotedAt: Int64?
+        /// When its daemon last asked for its promotion (the election it won was over by then).
+        var promotionAskedAt: Int64?
         let clockRatePPM: Int64
         let clockOffset: Int64
 
@@ -100,7 +102,7 @@ final class SimulatedCluster {
     /// window, which no lease can close: see the README).
     private(set) var longestReturningPrimaryWindow: Int64 = 0
     private var returningPrimarySince: Int64?
-    /// Since when each writable primary has been unable to reach a majority of its voters.
+    /// Since when each writable primary has been unable to reach enough voters to hold its lease.
     private var cutOffSince: [Int: Int64] = [:]
     /// The time from a cut-off primary's isolation to its server stopping, per isolation.
     private(set) var isolations: [(cut: Int64, stopped: Int64?)] = []
@@ -227,6 +229,12 @@ final class SimulatedCluster {
     }
 
     private func startDaemon(_ node: Int) {
+        // The real daemon waits until it can connect to its own server before it starts monitoring.
+        guard nodes[index(node)].postgresUp else {
+            nodes[index(node)].daemonWaitsForServer = true
+            return
+        }
+        nodes[index(node)].daemonWaitsForServer = false
         nodes[index(node)].timerAt = nil
         let server = nodes[index(node)]
         let (state, effects) = FailoverMonitor.start(
@@ -317,6 +325,7 @@ final class SimulatedCluster {
                     at: now + random.int64(50...500))
             case .promote(let term):
                 firstPromotionRequest = firstPromotionRequest ?? now
+                nodes[i].promotionAskedAt = now
                 checkPromotion(of: node, term: term)
                 let success = !random.percent(scenario.promotionFailurePercent)
                 queue.push(
@@ -453,7 +462,6 @@ final class SimulatedCluster {
             nodes[i].role = .primary
             nodes[i].streamingFrom = nil
             nodes[i].fenced = false
-            nodes[i].promotedAt = now
             nodes[i].votingTerm = max(nodes[i].votingTerm, term)
             for r in nodes[i].records.indices where nodes[i].records[r].nodeID == node {
                 nodes[i].records[r].type = .primary
@@ -625,6 +633,7 @@ final class SimulatedCluster {
         nodes[i].postgresUp = true
         nodes[i].serverStartedAt = now
         nodes[i].lsnAt = now
+        if nodes[i].daemonWaitsForServer { startDaemon(node) }
     }
 
     /// A self-fenced server has standby.signal: it comes up in recovery, streaming from nobody.
@@ -782,37 +791,44 @@ final class SimulatedCluster {
         if failure == nil { failure = "t=\(now) ms: " + message }
     }
 
+    /// Whether `node`'s daemon holds a lease granted by a majority of its voters, on its own clock.
+    private func holdsMajorityLease(_ node: Int) -> Bool {
+        let state = nodes[index(node)]
+        guard let monitor = state.monitor, monitor.role == .primary, let lease = monitor.lease, !lease.released,
+            !lease.lost, state.machineUp
+        else { return false }
+        let voters = CandidateElection.voters(replacing: node, in: state.records)
+        guard let until = lease.majorityValidUntil(voters: voters, settings: state.settings) else { return false }
+        return localNow(node) < until
+    }
+
     /// Checked at the end of every simulated instant:
     /// - at most one node holds a lease granted by a majority (each judged on its own clock);
     /// - no two servers accept writes at once, except a killed former primary whose server was
     ///   started again before its daemon heard of the new primary (the returning-primary window;
     ///   it must close within two monitoring intervals and two peer timeouts);
-    /// - a primary that cannot reach a majority of its voters has stopped taking writes within its lease.
+    /// - a primary that cannot reach enough of its voters to hold its lease has stopped taking
+    ///   writes within a lease duration.
     private func checkInstant() {
-        let holders = nodes.filter { node in
-            guard let monitor = node.monitor, monitor.role == .primary, let lease = monitor.lease, !lease.released,
-                !lease.lost, node.machineUp
-            else { return false }
-            let voters = CandidateElection.voters(replacing: node.id, in: node.records)
-            guard let until = lease.majorityValidUntil(voters: voters, settings: node.settings) else { return false }
-            return localNow(node.id) < until
-        }
+        let holders = nodes.filter { holdsMajorityLease($0.id) }
         if holders.count > 1 {
             fail("nodes \(holders.map(\.id)) hold a majority-granted lease at once")
             return
         }
         let writable = nodes.filter { acceptsWrites($0.id) }
         if writable.count > 1 {
-            let newest = writable.max { ($0.promotedAt ?? -1) < ($1.promotedAt ?? -1) }
-            let returning = writable.filter { $0.id != newest?.id && $0.serverStartedAt > (newest?.promotedAt ?? .max) }
-            guard returning.count == writable.count - 1, let settings = returning.first?.settings else {
+            // A restarted former primary without a majority's lease: its server took writes from
+            // its start, before its daemon ran; the daemon ends that within its start grace.
+            let returning = writable.filter { $0.serverStartedAt > 0 && !holdsMajorityLease($0.id) }
+            guard returning.count >= writable.count - 1, let settings = returning.first?.settings else {
                 fail("nodes \(writable.map(\.id)) accept writes at once")
                 return
             }
             let since = returningPrimarySince ?? now
             returningPrimarySince = since
+            let started = returning.map(\.serverStartedAt).min() ?? since
             longestReturningPrimaryWindow = max(longestReturningPrimaryWindow, now - since)
-            if now - since > 2 * settings.monitorInterval + 2 * settings.peerTimeout + 100 {
+            if now - max(since, started) > settings.leaseStartGrace + settings.peerTimeout + 100 {
                 fail("returning primary \(returning.map(\.id)) still accepts writes \(now - since) ms after it started")
             }
         } else {
@@ -821,14 +837,16 @@ final class SimulatedCluster {
         for node in nodes {
             let voters = CandidateElection.voters(replacing: node.id, in: node.records)
             let reachable = voters.filter { canReach(node.id, $0) && canReach($0, node.id) }
-            guard acceptsWrites(node.id), !voters.isEmpty, reachable.count * 2 <= voters.count else {
+            guard acceptsWrites(node.id), !voters.isEmpty,
+                reachable.count < PrimaryLease.grantsNeeded(voters: voters.count)
+            else {
                 cutOffSince[node.id] = nil
                 continue
             }
             let since = cutOffSince[node.id] ?? now
             cutOffSince[node.id] = since
             if now - since > node.settings.leaseDuration + 100 {
-                fail("node \(node.id), cut off from a majority of its voters since \(since) ms, still accepts writes")
+                fail("node \(node.id), cut off from its voters since \(since) ms, still accepts writes")
             }
         }
     }
