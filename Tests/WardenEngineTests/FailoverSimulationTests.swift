@@ -46,6 +46,7 @@ struct FailoverSimulationTests {
         var steps = 0
         var promotions = 0
         var failovers = 0
+        var returningWindow: Int64 = 0
         for index in stride(from: shard, to: total, by: Self.shards) {
             let seed = Self.seed(index, base: base)
             let cluster = SimulatedCluster(scenario: .generate(seed: seed))
@@ -55,11 +56,13 @@ struct FailoverSimulationTests {
             steps += cluster.steps
             promotions += cluster.promotions
             failovers += cluster.promotions > 0 ? 1 : 0
+            returningWindow = max(returningWindow, cluster.longestReturningPrimaryWindow)
         }
         let schedules = (total - shard + Self.shards - 1) / Self.shards
         print(
             "failover simulation shard \(shard): \(schedules) schedules, \(steps) monitor steps, "
                 + "\(promotions) promotions in \(failovers) schedules, \(failures.count) failures, "
+                + "longest returning-primary window \(returningWindow) ms, "
                 + "\(ContinuousClock.now - started)")
         for failure in failures.prefix(10) { print(failure) }
         #expect(failures.isEmpty, "replay with PGWARDEN_SIM_SEED=<seed>: \(failures.prefix(3))")

@@ -24,6 +24,8 @@ public final class FailoverDaemon: @unchecked Sendable {
     /// postmaster dies, and the daemon then releases its lease at once.
     private var localWatch: PostgresConnection?
     private var openingLocalWatch = false
+    /// This daemon stopped its server when the lease ran out: it may start it again, or rejoin it while stopped.
+    private var serverStoppedByLease = false
     private var wakeAt: MonitorInstant = .zero
     private var pending: [MonitorObservation] = []
     private var paused = false
@@ -302,6 +304,8 @@ public final class FailoverDaemon: @unchecked Sendable {
                 await send(.leaseReleased(release), to: voters)
             case .isolateLocalServer(let reason):
                 await isolateLocalServer(reason: reason)
+            case .resumeLocalServer(let reason):
+                await resumeLocalServer(reason: reason)
             case .withdrawCandidacy(let term, let voters):
                 await send(.candidacyWithdrawn(nodeID: configuration.nodeID, term: term), to: voters)
             case .runValidationCommand(let facts):
@@ -599,7 +603,35 @@ public final class FailoverDaemon: @unchecked Sendable {
         local = nil
         localWatch = nil
         localRunsAsPrimary = false
+        serverStoppedByLease = true
         log(OperationMessage(.warning, "this node fenced itself (\(outcome)): \(reason)"))
+    }
+
+    /// The lease is held again after a self-fence (see ``MonitorEffect/resumeLocalServer(reason:)``):
+    /// the server this daemon stopped starts again as the primary it was.
+    private func resumeLocalServer(reason: String) async {
+        let data = configuration.dataDirectory
+        guard serverStoppedByLease, !StoppedPrimaryFence.serverRunning(dataDirectory: data) else {
+            log(OperationMessage(.warning, "\(reason), but the server was started meanwhile: leaving it as it is"))
+            return
+        }
+        unlink(data + "/standby.signal")
+        let outcome = await ChildProcess.runLogged(
+            ["/bin/sh", "-c", serviceCommands.start], logFile: data + "/pgwarden-server.log")
+        serverStoppedByLease = outcome.exitCode != 0
+        log(
+            OperationMessage(
+                outcome.exitCode == 0 ? .notice : .error,
+                outcome.exitCode == 0 ? "server started again as the primary" : "unable to start the server again",
+                detail: "exit code \(outcome.exitCode)"))
+    }
+
+    /// How this node's server is started and stopped (`service_*_command`, or pg_ctl).
+    private var serviceCommands: ServiceCommands {
+        ServiceCommands(
+            configuration: configuration, dataDirectory: configuration.dataDirectory,
+            fallbackBindir: ShellQuoting.quote(
+                configuration.pgBindir.isEmpty ? "/usr/lib/postgresql/15/bin" : configuration.pgBindir))
     }
 
     /// Writes a fenced state and its event to `primaryNode` (never to the fenced node, which may
@@ -636,22 +668,21 @@ public final class FailoverDaemon: @unchecked Sendable {
         await fenceRecording?.value
         fenceRecording = nil
         let data = configuration.dataDirectory
-        guard local != nil || StoppedPrimaryFence.serverRunning(dataDirectory: data) else {
+        guard local != nil || serverStoppedByLease || StoppedPrimaryFence.serverRunning(dataDirectory: data) else {
             return .rejoinFinished(
                 nodeID: nodeID, success: false,
                 detail: "the server is down; it will start as a standby and is rejoined once it runs")
         }
-        let stop = ServiceCommands(
-            configuration: configuration, dataDirectory: data,
-            fallbackBindir: ShellQuoting.quote(
-                configuration.pgBindir.isEmpty ? "/usr/lib/postgresql/15/bin" : configuration.pgBindir)
-        ).stop
-        _ = await ChildProcess.runLogged(["/bin/sh", "-c", stop], logFile: data + "/pgwarden-server.log")
+        if StoppedPrimaryFence.serverRunning(dataDirectory: data) {
+            _ = await ChildProcess.runLogged(
+                ["/bin/sh", "-c", serviceCommands.stop], logFile: data + "/pgwarden-server.log")
+        }
         local = nil
         let operation = NodeRejoin(configuration: configuration, source: source, forceRewind: true)
         do {
             let prepared = try await operation.prepare(report: log)
             try await operation.run(prepared, report: log)
+            serverStoppedByLease = false
         } catch {
             return .rejoinFinished(nodeID: nodeID, success: false, detail: error.message)
         }

@@ -52,6 +52,9 @@ public enum MonitorEffect: Sendable, Equatable {
     /// The lease is about to run out: stop the local server now, so that no session, new or
     /// existing, can commit another write, and make it start as a standby if anyone starts it.
     case isolateLocalServer(reason: String)
+    /// This node fenced itself when its lease ran out, and enough voters granted it again (nobody
+    /// else was promoted): start the stopped server again as the primary it was.
+    case resumeLocalServer(reason: String)
     /// Record this event and run the event notification command.
     case recordEvent(MonitorEvent)
     /// Keep this decision as the latest one (`daemon status --explain`, the dashboard).

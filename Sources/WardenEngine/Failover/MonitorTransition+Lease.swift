@@ -9,11 +9,15 @@ extension MonitorTransition {
 
     /// Sends the next round of lease requests (a primary in normal monitoring, once per interval).
     /// A primary whose server does not answer sends none: its lease then runs out and it fences,
-    /// so that a hung server never keeps the standbys from electing.
+    /// so that a hung server never keeps the standbys from electing. One that fenced itself goes
+    /// on asking: when enough voters grant again, nobody else was promoted and it resumes.
     mutating func renewLease() {
-        guard state.role == .primary, state.phase == .monitoring, var lease = state.lease, !lease.released,
-            !lease.lost
-        else { return }
+        guard state.role == .primary, var lease = state.lease, !lease.released else { return }
+        switch state.phase {
+        case .monitoring: guard !lease.lost else { return }
+        case .degraded(.leaseLost, _, _): guard lease.lost else { return }
+        default: return
+        }
         let voters = leaseVoters
         guard !voters.isEmpty else { return }
         let request = lease.nextRequest(holderID: selfID, at: now)
@@ -28,6 +32,7 @@ extension MonitorTransition {
         if reply.granted {
             lease.grant(by: reply.voterID, sequence: reply.request.sequence)
             state.lease = lease
+            regainLease()
         } else if reply.knownTerm > lease.term, let primary = reply.knownPrimaryID, primary != selfID {
             stepDown(newPrimary: primary, term: reply.knownTerm)
         }
@@ -82,6 +87,24 @@ extension MonitorTransition {
         enterDegraded(.leaseLost(granted: reached.count, voters: voters.count))
     }
 
+    /// A primary that fenced itself holds its lease again: the voters it needs granted a request
+    /// it sent after the fence, so none of them can have backed another candidate since (the
+    /// same argument as for any renewal). It starts its server again and monitors as before.
+    private mutating func regainLease() {
+        guard case .degraded(.leaseLost, _, _) = state.phase, var lease = state.lease, lease.lost,
+            let until = lease.majorityValidUntil(voters: leaseVoters, settings: settings),
+            until.advanced(by: -settings.leaseFenceLead) > now
+        else { return }
+        lease.lost = false
+        state.lease = lease
+        let reason = "enough voters granted the lease of term \(lease.term) again: starting this node's server again"
+        effects.append(.log(.notice, reason))
+        effects.append(.recordEvent(MonitorEvent("repmgrd_lease_regained", details: reason)))
+        effects.append(.resumeLocalServer(reason: reason))
+        resumeMonitoring()
+        state.nextCheck = now
+    }
+
     /// The local server's postmaster is gone: release the lease, so the voters need not wait it out.
     mutating func localServerStopped() {
         guard state.role == .primary, var lease = state.lease, !lease.released, !lease.lost else { return }
@@ -125,6 +148,10 @@ extension MonitorTransition {
             }
         } else if request.term > state.term {
             adopt(request.holderID, term: request.term)
+        }
+        // The primary this node is about to replace asks for its lease: it may well be back.
+        if case .electing(let failed, _) = state.phase, failed == request.holderID, let upstream = state.upstreamNodeID {
+            requestUpstreamCheck(upstream)
         }
         let refusal = leaseRefusal(request)
         if refusal == nil {

@@ -555,7 +555,7 @@ struct MonitorTransition {
         resumeMonitoring()
     }
 
-    private mutating func resumeMonitoring() {
+    mutating func resumeMonitoring() {
         state.phase = .monitoring
         state.degradedSince = nil
         state.nextCheck = now.advanced(by: settings.monitorInterval)
@@ -933,8 +933,11 @@ struct MonitorTransition {
                 // A primary whose server is down still learns of a newer primary, so that its
                 // data directory can be fenced before anyone starts the server again.
                 if state.role == .primary { requestPoll(force: false) }
-            case .superseded, .rejoinFailed, .leaseLost:
+            case .superseded, .rejoinFailed:
                 requestPoll(force: false)
+            case .leaseLost:
+                requestPoll(force: false)
+                renewLease()
             case .paused, .manualFailover:
                 if let upstream = state.upstreamNodeID { requestUpstreamCheck(upstream) }
             case .electionCancelled, .validationFailed, .promotionFailed, .followFailed, .noNewPrimary,
@@ -942,13 +945,15 @@ struct MonitorTransition {
                 if let upstream = state.upstreamNodeID { requestUpstreamCheck(upstream) }
                 requestPoll(force: false)
             }
-        case .upstreamLost, .localNodeLost, .electing, .requestingVotes, .validating, .promoting, .following,
-            .rejoining:
+        case .electing:
+            // An election waiting for a lease to expire keeps checking: the primary may be back.
+            if state.electionDeferredUntil != nil, let upstream = state.upstreamNodeID { requestUpstreamCheck(upstream) }
+        case .upstreamLost, .localNodeLost, .requestingVotes, .validating, .promoting, .following, .rejoining:
             break
         }
     }
 
-    private mutating func requestUpstreamCheck(_ node: Int) {
+    mutating func requestUpstreamCheck(_ node: Int) {
         guard state.checkRequestedAt == nil else { return }
         state.checkRequestedAt = now
         effects.append(.checkUpstream(nodeID: node))

@@ -46,7 +46,7 @@ final class SimulatedCluster {
         var selfFenced = false
         /// Its daemon was started while the server was down: it starts monitoring once the server runs.
         var daemonWaitsForServer = false
-        /// When its server last started (a returning primary is measured from then).
+        /// When its server last started, or its frozen machine ran again (a returning primary is measured from then).
         var serverStartedAt: Int64 = 0
         /// When its daemon last asked for its promotion (the election it won was over by then).
         var promotionAskedAt: Int64?
@@ -311,6 +311,11 @@ final class SimulatedCluster {
                 send(.leaseReplied(reply), from: node, to: holder)
             case .releaseLease(let release, let voters):
                 for voter in voters { send(.leaseReleased(release), from: node, to: voter) }
+            case .resumeLocalServer:
+                if nodes[i].selfFenced, !nodes[i].postgresUp, nodes[i].role == .primary {
+                    nodes[i].selfFenced = false
+                    startPostgres(node)
+                }
             case .isolateLocalServer:
                 // The fast shutdown's signal reaches the postmaster a few milliseconds later.
                 queue.push(.isolateServer(node, boot: nodes[i].boot), at: now + random.int64(1...50))
@@ -599,6 +604,7 @@ final class SimulatedCluster {
     private func resume(_ node: Int) {
         let i = index(node)
         guard nodes[i].hungUntil <= now else { return }
+        if !held[i].isEmpty { nodes[i].serverStartedAt = now }
         for event in held[i] { queue.push(event, at: now) }
         held[i] = []
     }
@@ -804,9 +810,9 @@ final class SimulatedCluster {
 
     /// Checked at the end of every simulated instant:
     /// - at most one node holds a lease granted by a majority (each judged on its own clock);
-    /// - no two servers accept writes at once, except a killed former primary whose server was
-    ///   started again before its daemon heard of the new primary (the returning-primary window;
-    ///   it must close within two monitoring intervals and two peer timeouts);
+    /// - no two servers accept writes at once, except a former primary whose server was started
+    ///   again, or whose frozen machine resumed, before its daemon could act (it must stop within
+    ///   its start grace and a peer timeout);
     /// - a primary that cannot reach enough of its voters to hold its lease has stopped taking
     ///   writes within a lease duration.
     private func checkInstant() {
@@ -817,8 +823,10 @@ final class SimulatedCluster {
         }
         let writable = nodes.filter { acceptsWrites($0.id) }
         if writable.count > 1 {
-            // A restarted former primary without a majority's lease: its server took writes from
-            // its start, before its daemon ran; the daemon ends that within its start grace.
+            // A former primary without a majority's lease whose server started again, or whose
+            // frozen machine ran again: it takes writes from that moment, before its daemon has
+            // run at all (the case no lease covers: see the README); the daemon ends it within
+            // its start grace (a restart) or at its first step (a resumed freeze).
             let returning = writable.filter { $0.serverStartedAt > 0 && !holdsMajorityLease($0.id) }
             guard returning.count >= writable.count - 1, let settings = returning.first?.settings else {
                 fail("nodes \(writable.map(\.id)) accept writes at once")
