@@ -12,12 +12,8 @@ extension MonitorTransition {
     /// so that a hung server never keeps the standbys from electing. One that fenced itself goes
     /// on asking: when enough voters grant again, nobody else was promoted and it resumes.
     mutating func renewLease() {
-        guard state.role == .primary, var lease = state.lease, !lease.released else { return }
-        switch state.phase {
-        case .monitoring: guard !lease.lost else { return }
-        case .degraded(.leaseLost, _, _): guard lease.lost else { return }
-        default: return
-        }
+        guard state.role == .primary, var lease = state.lease, !lease.released, !isSuperseded else { return }
+        if !lease.lost, state.phase != .monitoring { return }
         let voters = leaseVoters
         guard !voters.isEmpty else { return }
         let request = lease.nextRequest(holderID: selfID, at: now)
@@ -49,14 +45,19 @@ extension MonitorTransition {
         state.lease = lease
     }
 
+    /// Whether this former primary learnt that another node replaced it (it rejoins or waits for an operator).
+    private var isSuperseded: Bool {
+        switch state.phase {
+        case .rejoining, .degraded(.superseded, _, _), .degraded(.rejoinFailed, _, _): true
+        default: false
+        }
+    }
+
     /// Whether the lease still binds this primary to fence itself in time (it believes it is
     /// the primary: not superseded, not rejoining, not already fenced or released).
     private var enforcesLease: Bool {
         guard state.role == .primary, let lease = state.lease, !lease.released, !lease.lost else { return false }
-        switch state.phase {
-        case .rejoining, .degraded(.superseded, _, _), .degraded(.rejoinFailed, _, _): return false
-        default: return true
-        }
+        return !isSuperseded
     }
 
     /// When this primary must fence itself, if it holds a lease that binds it.
@@ -91,7 +92,7 @@ extension MonitorTransition {
     /// it sent after the fence, so none of them can have backed another candidate since (the
     /// same argument as for any renewal). It starts its server again and monitors as before.
     private mutating func regainLease() {
-        guard case .degraded(.leaseLost, _, _) = state.phase, var lease = state.lease, lease.lost,
+        guard state.role == .primary, !isSuperseded, var lease = state.lease, lease.lost,
             let until = lease.majorityValidUntil(voters: leaseVoters, settings: settings),
             until.advanced(by: -settings.leaseFenceLead) > now
         else { return }

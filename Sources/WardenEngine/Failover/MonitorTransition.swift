@@ -932,7 +932,10 @@ struct MonitorTransition {
                 requestLocalCheck()
                 // A primary whose server is down still learns of a newer primary, so that its
                 // data directory can be fenced before anyone starts the server again.
-                if state.role == .primary { requestPoll(force: false) }
+                if state.role == .primary {
+                    requestPoll(force: false)
+                    renewLease()
+                }
             case .superseded, .rejoinFailed:
                 requestPoll(force: false)
             case .leaseLost:

@@ -181,8 +181,6 @@ final class SimulatedCluster {
                 freezeWAL()
                 links[from][to] = up
             }
-        case .isolateServer(let node, let boot):
-            if nodes[index(node)].boot == boot { isolateServer(node) }
         case .unpause:
             if !healed { setPaused(false) }
         case .resume(let node):
@@ -312,13 +310,14 @@ final class SimulatedCluster {
             case .releaseLease(let release, let voters):
                 for voter in voters { send(.leaseReleased(release), from: node, to: voter) }
             case .resumeLocalServer:
-                if nodes[i].selfFenced, !nodes[i].postgresUp, nodes[i].role == .primary {
+                if nodes[i].selfFenced, !nodes[i].postgresUp, nodes[i].role == .primary, nodes[i].machineUp {
                     nodes[i].selfFenced = false
                     startPostgres(node)
                 }
             case .isolateLocalServer:
-                // The fast shutdown's signal reaches the postmaster a few milliseconds later.
-                queue.push(.isolateServer(node, boot: nodes[i].boot), at: now + random.int64(1...50))
+                // The driver signals the postmaster and waits until it is gone before it goes on;
+                // no session commits after the signal.
+                isolateServer(node)
             case .sendVoteReply(let reply, let candidate):
                 send(.voteReplied(reply), from: node, to: candidate)
             case .withdrawCandidacy(let term, let voters):
@@ -960,10 +959,11 @@ final class SimulatedCluster {
             return "primary node \(primary.id) has term \(monitor.promotedTerm ?? 0) < \(newest)"
         }
         for node in nodes where node.id != primary.id && !node.lostForever {
-            if node.selfFenced, node.machineUp, !node.settings.autoRejoin, let state = node.monitor,
-                case .degraded = state.phase
-            {
-                continue  // stopped by its own daemon when its lease ran out: waits for `node rejoin`
+            if node.selfFenced, node.machineUp, !node.postgresUp {
+                // Stopped by its own daemon when its lease ran out: it waits for `node rejoin`,
+                // unless its daemon runs with auto_rejoin.
+                if node.monitor == nil { continue }
+                if !node.settings.autoRejoin, let state = node.monitor, case .degraded = state.phase { continue }
             }
             guard node.machineUp, node.postgresUp, let state = node.monitor else {
                 return "node \(node.id) is down"

@@ -12,8 +12,6 @@ enum SimulationEvent {
     case setLink(Int, Int, up: Bool)
     /// A one-way link: `from` can (or cannot) reach `to`; the other way is unchanged.
     case setOneWay(from: Int, to: Int, up: Bool)
-    /// A self-fencing daemon's signal stops its postmaster.
-    case isolateServer(Int, boot: Int)
     case unpause
     case resume(Int)
     case heal
