@@ -130,8 +130,11 @@ public final class FailoverDaemon: @unchecked Sendable {
         signals.onSignal { wakeup.nudge() }
         var runsAsPrimary = false
         if let local { runsAsPrimary = (try? await NodeFacts.read(local))?.inRecovery == false }
+        let fencedTerm = StoppedPrimaryFence.leaseFenceTerm(dataDirectory: configuration.dataDirectory)
+        serverStoppedByLease = fencedTerm != nil
         let (first, effects) = FailoverMonitor.start(
-            context: context, now: now, runsAsPrimary: runsAsPrimary, vote: mailbox.loadVote(), paused: paused)
+            context: context, now: now, runsAsPrimary: runsAsPrimary, vote: mailbox.loadVote(), paused: paused,
+            leaseFencedTerm: fencedTerm)
         state = first
         localRunsAsPrimary = runsAsPrimary && state.role == .primary
         await perform(effects)
@@ -598,7 +601,7 @@ public final class FailoverDaemon: @unchecked Sendable {
     /// directory start as a standby, then stops the postmaster (see ``StoppedPrimaryFence/stopPostmaster(dataDirectory:)``).
     private func isolateLocalServer(reason: String) async {
         let data = configuration.dataDirectory
-        StoppedPrimaryFence.markStartsAsStandby(dataDirectory: data)
+        StoppedPrimaryFence.markLeaseFence(dataDirectory: data, term: state.lease?.term ?? state.reportedTerm)
         let outcome = await StoppedPrimaryFence.stopPostmaster(dataDirectory: data)
         local = nil
         localWatch = nil
@@ -611,8 +614,27 @@ public final class FailoverDaemon: @unchecked Sendable {
     /// the server this daemon stopped starts again as the primary it was.
     private func resumeLocalServer(reason: String) async {
         let data = configuration.dataDirectory
-        guard serverStoppedByLease, !StoppedPrimaryFence.serverRunning(dataDirectory: data) else {
-            log(OperationMessage(.warning, "\(reason), but the server was started meanwhile: leaving it as it is"))
+        StoppedPrimaryFence.clearLeaseFence(dataDirectory: data)
+        if StoppedPrimaryFence.serverRunning(dataDirectory: data) {
+            // Started meanwhile by someone else, as a standby (standby.signal): promote it back.
+            guard let conninfo = configuration.parsedConninfo,
+                let connection = try? await PostgresConnection.connect(conninfo, timeout: .seconds(5))
+            else {
+                log(OperationMessage(.error, "\(reason), but the running server cannot be reached to promote it"))
+                return
+            }
+            do {
+                if (try await NodeFacts.read(connection)).inRecovery {
+                    _ = try await PromotionSteps.promote(
+                        connection, timeout: .seconds(max(configuration.promoteCheckTimeout, 1)))
+                }
+                local = connection
+                localRunsAsPrimary = true
+                serverStoppedByLease = false
+                log(OperationMessage(.notice, "the server runs as the primary again"))
+            } catch {
+                log(OperationMessage(.error, "unable to promote the server back: \(error.message)"))
+            }
             return
         }
         unlink(data + "/standby.signal")
@@ -683,6 +705,7 @@ public final class FailoverDaemon: @unchecked Sendable {
             let prepared = try await operation.prepare(report: log)
             try await operation.run(prepared, report: log)
             serverStoppedByLease = false
+            StoppedPrimaryFence.clearLeaseFence(dataDirectory: data)
         } catch {
             return .rejoinFinished(nodeID: nodeID, success: false, detail: error.message)
         }

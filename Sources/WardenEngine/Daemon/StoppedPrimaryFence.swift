@@ -32,13 +32,33 @@ enum StoppedPrimaryFence {
         return pid
     }
 
-    /// Writes an empty standby.signal, so that whoever starts the server next starts it in
-    /// recovery (read-only); a rejoin later sets where it streams from.
-    static func markStartsAsStandby(dataDirectory: String) {
-        let path = dataDirectory + "/standby.signal"
-        let descriptor = open(path, O_WRONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0o600)
-        if descriptor >= 0 { close(descriptor) }
+    /// Marks the data directory as fenced by its daemon for the lease of `term`: an empty
+    /// standby.signal, so that whoever starts the server next starts it in recovery (read-only),
+    /// and `pgwarden_lease_fence` with the term, so that the next daemon knows why.
+    static func markLeaseFence(dataDirectory: String, term: Int) {
+        for (name, text) in [("standby.signal", ""), (leaseFenceMarker, String(term) + "\n")] {
+            let descriptor = open(
+                dataDirectory + "/" + name, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0o600)
+            guard descriptor >= 0 else { continue }
+            _ = text.withCString { write(descriptor, $0, strlen($0)) }
+            close(descriptor)
+        }
     }
+
+    /// The term the data directory was fenced for by its daemon's lease, if it was.
+    static func leaseFenceTerm(dataDirectory: String) -> Int? {
+        guard let text = try? String(contentsOfFile: dataDirectory + "/" + leaseFenceMarker, encoding: .utf8) else {
+            return nil
+        }
+        return Int(text.trimmingCharacters(in: .whitespacesAndNewlines))
+    }
+
+    /// Removes the lease-fence marker (the server resumed, or was rejoined).
+    static func clearLeaseFence(dataDirectory: String) {
+        unlink(dataDirectory + "/" + leaseFenceMarker)
+    }
+
+    private static let leaseFenceMarker = "pgwarden_lease_fence"
 
     /// Stops the postmaster of `dataDirectory` by signal, from the same host: fast shutdown
     /// first (every session is terminated at once, so no commit after it), immediate shutdown

@@ -47,16 +47,19 @@ public enum FailoverMonitor {
     /// tells what the local server actually runs as: `runsAsPrimary` (`pg_is_in_recovery()` is
     /// false) and `upstreamNodeID` (whom `pg_stat_wal_receiver` streams from) — a node promoted
     /// or re-attached while its daemon was down. `vote` is the last vote recorded before a
-    /// restart; `paused` the persisted pause flag.
+    /// restart; `paused` the persisted pause flag. `leaseFencedTerm` is the term of the lease this
+    /// node's daemon fenced it for (the data directory's marker): it starts as a fenced primary
+    /// that asks for its lease again, whatever its server runs as now.
     public static func start(
         context: MonitorContext, now: MonitorInstant, runsAsPrimary: Bool? = nil, upstreamNodeID: Int? = nil,
-        vote: VoteRecord? = nil, paused: Bool = false
+        vote: VoteRecord? = nil, paused: Bool = false, leaseFencedTerm: Int? = nil
     ) -> (MonitorState, [MonitorEffect]) {
         let record = context.localNode
         let registeredPrimary = context.registeredPrimary?.nodeID
         let role: MonitorRole
         switch (record?.type, runsAsPrimary) {
         case (.witness?, _): role = .witness
+        case _ where leaseFencedTerm != nil: role = .primary
         case (_, true?), (.primary?, nil): role = .primary
         default: role = .standby
         }
@@ -66,7 +69,8 @@ public enum FailoverMonitor {
         restoredVote?.grantedAt = now
         var state = MonitorState(
             phase: .monitoring, role: role, upstreamNodeID: upstream, primaryNodeID: primary, term: context.term,
-            promotedTerm: role == .primary ? context.term : nil, vote: restoredVote, isPaused: paused, nextCheck: now)
+            promotedTerm: role == .primary ? leaseFencedTerm ?? context.term : nil, vote: restoredVote,
+            isPaused: paused, nextCheck: now)
         if role == .primary {
             // A primary's daemon gives itself one lease to hear from its voters (see ``PrimaryLease``).
             state.lease = PrimaryLease(
@@ -78,6 +82,7 @@ public enum FailoverMonitor {
         }
         var transition = MonitorTransition(state: state, context: context, now: now)
         transition.started()
+        if let leaseFencedTerm, role == .primary { transition.startFenced(term: leaseFencedTerm) }
         return transition.finish()
     }
 

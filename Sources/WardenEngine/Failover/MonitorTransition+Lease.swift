@@ -106,6 +106,18 @@ extension MonitorTransition {
         state.nextCheck = now
     }
 
+    /// A daemon that starts where its predecessor fenced the server for lease `term`: the lease
+    /// is lost until enough voters grant it again.
+    mutating func startFenced(term: Int) {
+        var lease = PrimaryLease(term: term, graceUntil: now)
+        lease.lost = true
+        state.lease = lease
+        effects.append(
+            .log(.warning, "this node fenced itself when its lease of term \(term) ran out: asking the voters for it again"))
+        enterDegraded(.leaseLost(granted: 0, voters: leaseVoters.count))
+        renewLease()
+    }
+
     /// The local server's postmaster is gone: release the lease, so the voters need not wait it out.
     mutating func localServerStopped() {
         guard state.role == .primary, var lease = state.lease, !lease.released, !lease.lost else { return }

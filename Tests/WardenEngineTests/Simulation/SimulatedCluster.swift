@@ -44,6 +44,9 @@ final class SimulatedCluster {
         /// Its daemon stopped the server when the lease ran out and wrote standby.signal: it
         /// starts as a standby, and the heal does not start it (it was stopped on purpose).
         var selfFenced = false
+        /// The data directory holds the self-fence marker (its daemon fenced it when the lease ran
+        /// out), until the daemon resumes the server or it is rejoined.
+        var fenceMarker: Int?
         /// Its daemon was started while the server was down: it starts monitoring once the server runs.
         var daemonWaitsForServer = false
         /// When its server last started, or its frozen machine ran again (a returning primary is measured from then).
@@ -239,7 +242,7 @@ final class SimulatedCluster {
             context: context(node), now: localNow(node),
             runsAsPrimary: server.role == .witness ? nil : server.role == .primary,
             upstreamNodeID: server.role == .standby ? server.streamingFrom : nil, vote: server.persistedVote,
-            paused: paused)
+            paused: paused, leaseFencedTerm: server.fenceMarker)
         nodes[index(node)].monitor = state
         perform(effects, of: node)
     }
@@ -310,7 +313,14 @@ final class SimulatedCluster {
             case .releaseLease(let release, let voters):
                 for voter in voters { send(.leaseReleased(release), from: node, to: voter) }
             case .resumeLocalServer:
-                if nodes[i].selfFenced, !nodes[i].postgresUp, nodes[i].role == .primary, nodes[i].machineUp {
+                guard nodes[i].fenceMarker != nil, nodes[i].machineUp else { break }
+                nodes[i].fenceMarker = nil
+                if nodes[i].postgresUp, nodes[i].role == .standby {
+                    // Started meanwhile as a standby (standby.signal): the driver promotes it.
+                    freezeWAL()
+                    nodes[i].role = .primary
+                    nodes[i].streamingFrom = nil
+                } else if !nodes[i].postgresUp {
                     nodes[i].selfFenced = false
                     startPostgres(node)
                 }
@@ -519,6 +529,7 @@ final class SimulatedCluster {
         if works {
             freezeWAL()
             nodes[i].selfFenced = false
+            nodes[i].fenceMarker = nil
             nodes[i].postgresUp = true
             nodes[i].serverStartedAt = now
             nodes[i].role = .standby
@@ -658,6 +669,7 @@ final class SimulatedCluster {
         guard nodes[i].machineUp else { return }
         freezeWAL()
         nodes[i].selfFenced = true
+        nodes[i].fenceMarker = nodes[i].monitor?.lease?.term
         if let open = isolations.lastIndex(where: { $0.stopped == nil }), isWritablePrimary(node) {
             isolations[open].stopped = now
         }
