@@ -9,19 +9,24 @@ public struct LeaseGrant: Sendable, Equatable, Codable {
     public var term: Int
     /// When the promise ends, on this daemon's clock.
     public var expiresAt: MonitorInstant
+    /// The lease request granted (nil: a vote, or the hold after a start).
+    public var sequence: Int?
 
     /// A promise to `holderID` until `expiresAt`.
-    public init(holderID: Int?, term: Int, expiresAt: MonitorInstant) {
+    public init(holderID: Int?, term: Int, expiresAt: MonitorInstant, sequence: Int? = nil) {
         self.holderID = holderID
         self.term = term
         self.expiresAt = expiresAt
+        self.sequence = sequence
     }
 
     /// Whether the promise still binds at `now`.
     public func binds(at now: MonitorInstant) -> Bool { now < expiresAt }
 
-    /// Whether a release by `holder` of its lease of `term` ends this promise.
-    func isReleased(by holder: Int, term: Int) -> Bool {
-        (holderID == nil || holderID == holder) && self.term <= term
+    /// Whether `release` ends this promise: it is the holder's, and no newer than the request
+    /// granted (a request sent after the release, and delivered before it, still binds).
+    func isReleased(by release: LeaseRelease) -> Bool {
+        (holderID == nil || holderID == release.holderID) && term <= release.term
+            && (sequence ?? 0) <= release.sequence
     }
 }

@@ -133,7 +133,10 @@ extension MonitorTransition {
     /// again at once, and fences unless a majority grants within one peer timeout.
     mutating func reacquireLease() {
         guard state.role == .primary, let lease = state.lease, lease.released else { return }
-        state.lease = PrimaryLease(term: lease.term, graceUntil: now.advanced(by: settings.peerTimeout))
+        var renewed = PrimaryLease(term: lease.term, graceUntil: now.advanced(by: settings.peerTimeout))
+        // Numbered after the released requests: a voter that hears of the release late keeps these.
+        renewed.sequence = lease.sequence
+        state.lease = renewed
         effects.append(.log(.notice, "the local server runs again: asking the voters for the lease of term \(lease.term)"))
     }
 
@@ -171,11 +174,9 @@ extension MonitorTransition {
             // A grant after a release binds again: the release was of the holder's earlier lease.
             if state.releasedLease?.holderID == request.holderID { state.releasedLease = nil }
             let expires = now.advanced(by: settings.leaseDuration)
-            if let grant = state.leaseGrant, grant.binds(at: now), grant.expiresAt > expires {
-                state.leaseGrant = LeaseGrant(holderID: request.holderID, term: request.term, expiresAt: grant.expiresAt)
-            } else {
-                state.leaseGrant = LeaseGrant(holderID: request.holderID, term: request.term, expiresAt: expires)
-            }
+            let longer = state.leaseGrant.flatMap { $0.binds(at: now) && $0.expiresAt > expires ? $0.expiresAt : nil }
+            state.leaseGrant = LeaseGrant(
+                holderID: request.holderID, term: request.term, expiresAt: longer ?? expires, sequence: request.sequence)
         }
         let reply = LeaseReply(
             voterID: selfID, request: request, granted: refusal == nil, reason: refusal ?? "granted",
@@ -214,7 +215,7 @@ extension MonitorTransition {
     /// The promise that keeps this node from backing `candidate` now, if any.
     func bindingGrant(against candidate: Int) -> LeaseGrant? {
         guard let grant = state.leaseGrant, grant.binds(at: now), grant.holderID != candidate else { return nil }
-        if let release = state.releasedLease, grant.isReleased(by: release.holderID, term: release.term) { return nil }
+        if let release = state.releasedLease, grant.isReleased(by: release) { return nil }
         return grant
     }
 
@@ -231,9 +232,7 @@ extension MonitorTransition {
 
     mutating func leaseReleased(_ release: LeaseRelease) {
         guard release.holderID != selfID else { return }
-        if let grant = state.leaseGrant, grant.isReleased(by: release.holderID, term: release.term) {
-            state.leaseGrant = nil
-        }
+        if let grant = state.leaseGrant, grant.isReleased(by: release) { state.leaseGrant = nil }
         if release.term >= (state.releasedLease?.term ?? 0) {
             state.releasedLease = release
             state.releaseHeardAt = now

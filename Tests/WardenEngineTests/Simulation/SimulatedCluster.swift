@@ -49,6 +49,8 @@ final class SimulatedCluster {
         var fenceMarker: Int?
         /// Its daemon was started while the server was down: it starts monitoring once the server runs.
         var daemonWaitsForServer = false
+        /// When its daemon last started.
+        var daemonStartedAt: Int64 = 0
         /// When its server last started, or its frozen machine ran again (a returning primary is measured from then).
         var serverStartedAt: Int64 = 0
         /// When its daemon last asked for its promotion (the election it won was over by then).
@@ -237,6 +239,7 @@ final class SimulatedCluster {
         }
         nodes[index(node)].daemonWaitsForServer = false
         nodes[index(node)].timerAt = nil
+        nodes[index(node)].daemonStartedAt = now
         let server = nodes[index(node)]
         let (state, effects) = FailoverMonitor.start(
             context: context(node), now: localNow(node),
@@ -864,7 +867,9 @@ final class SimulatedCluster {
             }
             let since = cutOffSince[node.id] ?? now
             cutOffSince[node.id] = since
-            if now - since > node.settings.leaseDuration + 100 {
+            // A daemon that starts meanwhile gives itself its start grace (it cannot know what its predecessor held).
+            let bound = max(since + node.settings.leaseDuration, node.daemonStartedAt + node.settings.leaseStartGrace)
+            if now > bound + 100 {
                 fail("node \(node.id), cut off from its voters since \(since) ms, still accepts writes")
             }
         }
@@ -976,6 +981,11 @@ final class SimulatedCluster {
                 // unless its daemon runs with auto_rejoin.
                 if node.monitor == nil { continue }
                 if !node.settings.autoRejoin, let state = node.monitor, case .degraded = state.phase { continue }
+            }
+            if !node.settings.autoRejoin, let state = node.monitor, state.role == .primary,
+                case .degraded(.superseded, _, _) = state.phase, !acceptsWrites(node.id)
+            {
+                continue  // a superseded former primary, fenced or come back read-only: waits for an operator
             }
             guard node.machineUp, node.postgresUp, let state = node.monitor else {
                 return "node \(node.id) is down"
