@@ -77,6 +77,7 @@ struct MonitorTransition {
         }
         if let asked = state.pollRequestedAt, now.milliseconds(since: asked) >= requestGuard {
             state.pollRequestedAt = nil
+            state.pollsForgotten += state.pollsPending
             state.pollsPending = 0
         }
     }
@@ -271,9 +272,14 @@ struct MonitorTransition {
     private mutating func peersPolled(localLSN: LSN?, views: [PeerView]) {
         // An answer to an older poll, or one so late that it was given up on (the daemon hung),
         // still tells of newer primaries; an election waits for the answer to its own poll.
-        let latest = state.pollsPending == 1
+        let stale = state.pollsForgotten > 0
+        let latest = !stale && state.pollsPending == 1
         if latest, let askedAt = state.pollRequestedAt { countVacantVoters(views, askedAt: askedAt) }
-        state.pollsPending = max(state.pollsPending - 1, 0)
+        if stale {
+            state.pollsForgotten -= 1
+        } else {
+            state.pollsPending = max(state.pollsPending - 1, 0)
+        }
         if state.pollsPending == 0 { state.pollRequestedAt = nil }
         if let claim = newestClaim(in: views) {
             if state.role == .primary {
