@@ -7,12 +7,16 @@ public enum PromotionSteps {
         -> Duration
     {
         let started = ContinuousClock.now
-        let result = try await connection.query("SELECT pg_catalog.pg_promote(false) AS promoted")
+        // Each query is bounded by what is left of `timeout` (at least a second to answer).
+        func remaining() -> Duration { max(timeout - (ContinuousClock.now - started), .seconds(1)) }
+        let result = try await connection.query(
+            "SELECT pg_catalog.pg_promote(false) AS promoted", timeout: remaining())
         guard result.first?.bool("promoted") == true else {
             throw WardenError("pg_promote() refused to promote the node", exitStatus: .promotionFailed)
         }
         while ContinuousClock.now - started < timeout {
-            let recovery = try await connection.query("SELECT pg_catalog.pg_is_in_recovery() AS in_recovery")
+            let recovery = try await connection.query(
+                "SELECT pg_catalog.pg_is_in_recovery() AS in_recovery", timeout: remaining())
             if recovery.first?.bool("in_recovery") == false { return ContinuousClock.now - started }
             try? await Task.sleep(for: .milliseconds(20))
         }

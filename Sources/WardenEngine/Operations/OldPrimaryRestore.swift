@@ -1,0 +1,52 @@
+/// Puts the old primary back as the writable primary after a switchover that stopped it but
+/// could not promote the candidate. Its control script restarted it as a standby of the
+/// candidate, so it is promoted again and its standby settings are reset. Every wait has the
+/// configured bound: `standby_reconnect_timeout` for the server to accept connections again,
+/// `promote_check_timeout` for the promotion.
+struct OldPrimaryRestore: Sendable {
+    let oldPrimary: NodeRecord
+    let conninfo: Conninfo
+    let reconnectTimeout: Duration
+    let promoteTimeout: Duration
+
+    /// What became of the attempt.
+    enum Outcome: Sendable, Equatable {
+        /// The old primary accepts writes again.
+        case writable
+        /// It does not; the text says why (for the error the operator reads).
+        case failed(String)
+    }
+
+    func run(report: @escaping MessageSink) async -> Outcome {
+        report(OperationMessage(.warning, "switchover failed: restoring \(oldPrimary.label) as the primary"))
+        let deadline = ContinuousClock.now + reconnectTimeout
+        var lastError = "it did not accept connections"
+        while ContinuousClock.now < deadline {
+            let remaining = deadline - ContinuousClock.now
+            do {
+                let connection = try await PostgresConnection.connect(conninfo, timeout: min(remaining, .seconds(2)))
+                let inRecovery =
+                    try await connection.query(
+                        "SELECT pg_catalog.pg_is_in_recovery() AS in_recovery", timeout: .seconds(5)
+                    ).first?.bool("in_recovery") ?? true
+                if inRecovery {
+                    _ = try await PromotionSteps.promote(connection, timeout: promoteTimeout)
+                }
+                let settings = ServerSettings(connection: connection)
+                try await settings.set("primary_conninfo", to: nil)
+                try await settings.set("primary_slot_name", to: nil)
+                try await settings.reload()
+                let writable =
+                    try await connection.query(
+                        "SELECT NOT pg_catalog.pg_is_in_recovery() AS writable", timeout: .seconds(5)
+                    ).first?.bool("writable") == true
+                return writable ? .writable : .failed("it is still in recovery after pg_promote()")
+            } catch {
+                lastError = error.message
+                if error.exitStatus == .promotionFailed { return .failed(error.message) }
+            }
+            try? await Task.sleep(for: .milliseconds(100))
+        }
+        return .failed("\(lastError) within standby_reconnect_timeout (\(reconnectTimeout.secondsText))")
+    }
+}
