@@ -63,8 +63,12 @@ public struct ServerHost: Sendable {
     public func launchDetached(_ command: String, logFile: String, timeout: Duration = .seconds(10))
         async throws(WardenError) -> DetachedLaunch
     {
+        // PostgreSQL 15 lets a program started by COPY inherit the backend's descriptors, the
+        // client's socket among them; the detached program (and a server it starts) would keep
+        // this session's socket open long after its backend is gone. Close what a POSIX shell can.
         let detached =
-            "cat >/dev/null; setsid sh -c \(ShellQuoting.quote(command)) >>\(ShellQuoting.quote(logFile)) 2>&1 </dev/null &"
+            "cat >/dev/null; setsid sh -c \(ShellQuoting.quote(command)) >>\(ShellQuoting.quote(logFile)) 2>&1 </dev/null "
+            + "3>&- 4>&- 5>&- 6>&- 7>&- 8>&- 9>&- &"
         try await connection.query(
             "SELECT pg_catalog.set_config('pgwarden.program', $1, false)", [detached], timeout: timeout)
         do {
