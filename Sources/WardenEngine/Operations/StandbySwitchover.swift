@@ -398,22 +398,28 @@ public struct StandbySwitchover: Sendable {
                     since: start))
         }
         let stopped = await OldPrimaryState.waitUntilStopped(oldConninfo, deadline: shutdownDeadline)
-        guard stopped.isStopped else {
-            await Self.resetRetryInterval(candidateSettings)
-            var detail = "nothing was promoted; \(stopped.describe(oldPrimary.label))"
-            if stopped == .primary {
-                detail += await cancelStandbyRestart(cancelMarker, on: oldConninfo, label: oldPrimary.label)
-            }
-            throw WardenError(
-                "\(oldPrimary.label) did not shut down within shutdown_check_timeout (\(configuration.shutdownCheckTimeout) s)",
-                detail: detail, hint: "check \(commands.dataDirectory)/pgwarden-switchover.log on its host",
-                exitStatus: .switchoverFailed)
-        }
-        report(Self.step("\(oldPrimary.label) is shut down", since: start))
         let restore = OldPrimaryRestore(
             oldPrimary: oldPrimary, conninfo: oldConninfo,
             reconnectTimeout: .seconds(max(configuration.standbyReconnectTimeout, 1)),
             promoteTimeout: .seconds(max(configuration.promoteCheckTimeout, 1)))
+        guard stopped.isStopped else {
+            await Self.resetRetryInterval(candidateSettings)
+            let reason =
+                "\(oldPrimary.label) did not shut down within shutdown_check_timeout (\(configuration.shutdownCheckTimeout) s)"
+            guard stopped == .primary else {
+                // Still shutting down (or out of sight): when it finishes it comes back as a standby
+                // of a candidate that is not promoted, so it is put back as the primary.
+                report(OperationMessage(.warning, reason + "; \(stopped.describe(oldPrimary.label))"))
+                throw Self.abandoned(
+                    reason, restored: await restore.run(report: report), oldPrimary: oldPrimary, candidate: candidate)
+            }
+            let cancelled = await cancelStandbyRestart(cancelMarker, on: oldConninfo, label: oldPrimary.label)
+            throw WardenError(
+                reason, detail: "nothing was promoted; \(stopped.describe(oldPrimary.label))" + cancelled,
+                hint: "check \(commands.dataDirectory)/pgwarden-switchover.log on its host",
+                exitStatus: .switchoverFailed)
+        }
+        report(Self.step("\(oldPrimary.label) is shut down", since: start))
 
         // 3. Wait until the candidate has all of the old primary's WAL: its shutdown checkpoint when
         //    it is already back and says where that is, else what it wrote after the checkpoint above.
@@ -501,7 +507,7 @@ public struct StandbySwitchover: Sendable {
             return WardenError(
                 reason,
                 detail:
-                    "the switchover was abandoned, but \(oldPrimary.label) could not be made the primary again (\(why)); \(candidate.label) was not promoted: NO node accepts writes",
+                    "the switchover was abandoned, but \(oldPrimary.label) could not be confirmed as the primary again (\(why)); \(candidate.label) was not promoted: no node may accept writes",
                 hint:
                     "start \(oldPrimary.label)'s server if it is down and run \"pgwarden standby promote\" on its host",
                 exitStatus: .switchoverFailed)
