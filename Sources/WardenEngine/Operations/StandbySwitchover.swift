@@ -434,31 +434,34 @@ public struct StandbySwitchover: Sendable {
                 restored: await restore.run(report: report), oldPrimary: oldPrimary, candidate: candidate)
         }
 
-        // 4. Promote. A promotion that timed out may still finish: the old primary is promoted back
-        //    only while the candidate is seen in recovery, never when its state is unknown.
+        // 4. Promote. The old primary is promoted back only when the candidate refused the
+        //    promotion: once pg_promote() was accepted the candidate ends recovery by itself, even
+        //    after promote_check_timeout, and two primaries must never run.
         report(Self.step("promoting \(candidate.label)", since: start))
+        let promoteTimeout = Duration.seconds(max(configuration.promoteCheckTimeout, 1))
+        let promoteStarted = ContinuousClock.now
         do throws(WardenError) {
-            _ = try await PromotionSteps.promote(local, timeout: .seconds(max(configuration.promoteCheckTimeout, 1)))
+            try await PromotionSteps.requestPromotion(local, timeout: promoteTimeout)
         } catch {
             let inRecovery = try? await local.query(
                 "SELECT pg_catalog.pg_is_in_recovery() AS in_recovery", timeout: .seconds(5)
             ).first?.bool("in_recovery")
+            let refused = error.message == PromotionSteps.refusedMessage
             switch inRecovery {
             case false?:
-                report(OperationMessage(.warning, "\(candidate.label) left recovery late: \(error.message)"))
-            case true?:
+                report(OperationMessage(.warning, "\(candidate.label) left recovery although: \(error.message)"))
+            case true? where refused:
                 throw Self.abandoned(
                     "promotion of \(candidate.label) failed: \(error.message)",
                     restored: await restore.run(report: report), oldPrimary: oldPrimary, candidate: candidate)
-            case nil:
-                throw WardenError(
-                    "promotion of \(candidate.label) failed and its state is unknown: \(error.message)",
-                    detail:
-                        "\(oldPrimary.label) was stopped and left a standby, so that two primaries cannot run; no node may accept writes",
-                    hint:
-                        "check \(candidate.label): if it is in recovery, start and promote \(oldPrimary.label) (\"pgwarden standby promote\" on its host)",
-                    exitStatus: .switchoverFailed)
+            default:
+                throw Self.promotionUnknown(error, oldPrimary: oldPrimary, candidate: candidate)
             }
+        }
+        do throws(WardenError) {
+            try await PromotionSteps.waitUntilPromoted(local, timeout: promoteTimeout, since: promoteStarted)
+        } catch {
+            throw Self.promotionUnknown(error, oldPrimary: oldPrimary, candidate: candidate)
         }
         report(Self.step("\(candidate.label) is the primary and accepts writes", since: start))
         await Self.resetRetryInterval(candidateSettings)
@@ -512,6 +515,20 @@ public struct StandbySwitchover: Sendable {
                     "start \(oldPrimary.label)'s server if it is down and run \"pgwarden standby promote\" on its host",
                 exitStatus: .switchoverFailed)
         }
+    }
+
+    /// The error of a switchover whose candidate may still become the primary: the old primary is
+    /// left a standby rather than risk two primaries.
+    private static func promotionUnknown(_ error: WardenError, oldPrimary: NodeRecord, candidate: NodeRecord)
+        -> WardenError
+    {
+        WardenError(
+            "promotion of \(candidate.label) did not finish: \(error.message)",
+            detail:
+                "\(oldPrimary.label) was stopped and is left a standby, so that two primaries cannot run; \(candidate.label) may still finish its promotion; until then no node accepts writes",
+            hint:
+                "check \(candidate.label)'s log: once it accepts writes, run \"pgwarden cluster show\"; if it refused, run \"pgwarden standby promote\" on \(oldPrimary.label)'s host",
+            exitStatus: .switchoverFailed)
     }
 
     /// The error of a switchover whose candidate was promoted but whose later steps failed.
