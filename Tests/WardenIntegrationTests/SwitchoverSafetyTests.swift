@@ -177,10 +177,45 @@ struct SwitchoverSafetyTests {
         let result = try await cluster.pgwarden(node: 2, ["standby", "switchover"])
         #expect(result.exitCode == 18, "\(result)")
         #expect(result.stderr.contains("did not receive the old primary's final WAL"), "\(result)")
-        #expect(result.stderr.contains("was promoted back and is the primary (it accepts writes)"), "\(result)")
+        #expect(result.stderr.contains("is the primary again and accepts writes"), "\(result)")
         // node1 accepts writes again; node2 was never promoted.
         _ = try node1.psql("INSERT INTO before_switchover VALUES (2)")
         #expect(try node1.psql("SELECT pg_is_in_recovery()").hasPrefix("f"))
+        #expect(try node2.psql("SELECT pg_is_in_recovery()").hasPrefix("t"))
+    }
+
+    @Test(
+        "an old primary that stops only after shutdown_check_timeout: exit 18, and the late stop brings it back as the primary, not as a standby"
+    )
+    func lateStopComesBackPrimary() async throws {
+        let cluster = try PgwardenCluster()
+        defer { cluster.shutdown() }
+        try await cluster.createPrimary()
+        try await cluster.addStandby(2, upstream: 1)
+        let node1 = try cluster.server(1)
+        let node2 = try cluster.server(2)
+        // node1 stops 4 s after it is asked to; the candidate waits 1 s.
+        let pgCtl = try PostgresBinaries.bindir() + "/pg_ctl"
+        try cluster.writeConfig(
+            1, port: node1.port, dataDirectory: node1.dataDirectory,
+            extra: "service_stop_command='sleep 4 && \(pgCtl) -D \(node1.dataDirectory) -m fast -w stop'")
+        try cluster.writeConfig(
+            2, port: node2.port, dataDirectory: node2.dataDirectory, extra: "shutdown_check_timeout=1")
+        let startedBefore = try node1.psql("SELECT pg_postmaster_start_time()")
+
+        let result = try await cluster.pgwarden(node: 2, ["standby", "switchover"])
+        #expect(result.exitCode == 18, "\(result)")
+        #expect(result.stderr.contains("did not shut down within shutdown_check_timeout (1 s)"), "\(result)")
+        #expect(result.stderr.contains("is still the primary and accepts writes"), "\(result)")
+        #expect(result.stderr.contains("return as a standby was called off"), "\(result)")
+
+        // The stop does happen, late; node1 restarts as the primary it was, and node2 was never promoted.
+        try await Polling.until("node1 to restart after its late stop", timeout: .seconds(60)) {
+            guard let started = try? node1.psql("SELECT pg_postmaster_start_time()") else { return false }
+            return started != startedBefore
+        }
+        #expect(try node1.psql("SELECT pg_is_in_recovery()").hasPrefix("f"))
+        _ = try node1.psql("CREATE TABLE after_late_stop(i int); INSERT INTO after_late_stop VALUES (1)")
         #expect(try node2.psql("SELECT pg_is_in_recovery()").hasPrefix("t"))
     }
 }

@@ -397,27 +397,29 @@ public struct StandbySwitchover: Sendable {
                     "the session that asked \(oldPrimary.label) to stop was ended (\(reason)); watching \(oldPrimary.label)",
                     since: start))
         }
-        let stopped = await OldPrimaryState.waitUntilStopped(oldConninfo, deadline: shutdownDeadline)
+        var stopped = await OldPrimaryState.waitUntilStopped(oldConninfo, deadline: shutdownDeadline)
+        // The last look before the deadline may have had too little time to tell: one more, bounded.
+        if !stopped.isStopped { stopped = await OldPrimaryState.observe(oldConninfo, timeout: .seconds(2)) }
         let restore = OldPrimaryRestore(
             oldPrimary: oldPrimary, conninfo: oldConninfo,
             reconnectTimeout: .seconds(max(configuration.standbyReconnectTimeout, 1)),
-            promoteTimeout: .seconds(max(configuration.promoteCheckTimeout, 1)))
+            promoteTimeout: .seconds(max(configuration.promoteCheckTimeout, 1)), cancelMarker: cancelMarker)
         guard stopped.isStopped else {
             await Self.resetRetryInterval(candidateSettings)
             let reason =
                 "\(oldPrimary.label) did not shut down within shutdown_check_timeout (\(configuration.shutdownCheckTimeout) s)"
-            guard stopped == .primary else {
-                // Still shutting down (or out of sight): when it finishes it comes back as a standby
-                // of a candidate that is not promoted, so it is put back as the primary.
-                report(OperationMessage(.warning, reason + "; \(stopped.describe(oldPrimary.label))"))
-                throw Self.abandoned(
-                    reason, restored: await restore.run(report: report), oldPrimary: oldPrimary, candidate: candidate)
+            report(OperationMessage(.warning, reason + "; \(stopped.describe(oldPrimary.label))"))
+            // It may still stop (and would come back as a standby of a candidate that is not
+            // promoted), or be stopping: either way it is put back as the primary.
+            let restored = await restore.run(report: report)
+            if stopped == .primary, case .writable(let note) = restored {
+                throw WardenError(
+                    reason,
+                    detail: "nothing was promoted; \(stopped.describe(oldPrimary.label))" + (note.map { "; \($0)" } ?? ""),
+                    hint: "check \(commands.dataDirectory)/pgwarden-switchover.log on its host",
+                    exitStatus: .switchoverFailed)
             }
-            let cancelled = await cancelStandbyRestart(cancelMarker, on: oldConninfo, label: oldPrimary.label)
-            throw WardenError(
-                reason, detail: "nothing was promoted; \(stopped.describe(oldPrimary.label))" + cancelled,
-                hint: "check \(commands.dataDirectory)/pgwarden-switchover.log on its host",
-                exitStatus: .switchoverFailed)
+            throw Self.abandoned(reason, restored: restored, oldPrimary: oldPrimary, candidate: candidate)
         }
         report(Self.step("\(oldPrimary.label) is shut down", since: start))
 
@@ -476,18 +478,6 @@ public struct StandbySwitchover: Sendable {
         }
     }
 
-    /// Writes the marker that makes the old primary's control script bring it back as a primary
-    /// if its stop happens after all; returns a sentence for the error's detail.
-    private func cancelStandbyRestart(_ quotedMarker: String, on conninfo: Conninfo, label: String) async -> String {
-        do {
-            let connection = try await PostgresConnection.connect(conninfo, timeout: .seconds(2))
-            _ = try await ServerHost(connection: connection).run("touch \(quotedMarker)", timeout: .seconds(5))
-            return "; the return as a standby was called off, so a late stop brings it back as the primary"
-        } catch {
-            return "; calling off its return as a standby failed (\(error.message)): if it stops later, it comes back as a standby"
-        }
-    }
-
     private static func resetRetryInterval(_ settings: ServerSettings) async {
         try? await settings.set("wal_retrieve_retry_interval", to: nil)
         try? await settings.reload()
@@ -499,11 +489,12 @@ public struct StandbySwitchover: Sendable {
         _ reason: String, restored: OldPrimaryRestore.Outcome, oldPrimary: NodeRecord, candidate: NodeRecord
     ) -> WardenError {
         switch restored {
-        case .writable:
+        case .writable(let note):
             return WardenError(
                 reason,
                 detail:
-                    "the switchover was abandoned; \(oldPrimary.label) was promoted back and is the primary (it accepts writes); \(candidate.label) was not promoted",
+                    "the switchover was abandoned; \(oldPrimary.label) is the primary again and accepts writes; \(candidate.label) was not promoted"
+                    + (note.map { "; \($0)" } ?? ""),
                 hint: "check replication between the two nodes, then run the switchover again",
                 exitStatus: .switchoverFailed)
         case .failed(let why):
