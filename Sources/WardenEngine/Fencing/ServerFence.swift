@@ -48,9 +48,9 @@ public enum ServerFence {
         "(SELECT reset_val FROM pg_catalog.pg_settings WHERE name = 'default_transaction_read_only') = 'on'"
 
     /// Starts the server's stop command on its own host and returns at once (the connection
-    /// goes away with the server).
+    /// goes away with the server; a session the stop itself ended counts as requested).
     public static func stop(_ connection: PostgresConnection, commands: ServiceCommands) async throws(WardenError) {
-        try await ServerHost(connection: connection).launchDetached(
+        _ = try await ServerHost(connection: connection).launchDetached(
             commands.stop, logFile: commands.dataDirectory + "/pgwarden-server.log")
     }
 

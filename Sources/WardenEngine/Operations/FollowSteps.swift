@@ -25,7 +25,7 @@ public enum FollowSteps {
         while ContinuousClock.now < deadline {
             let result = try? await upstreamConnection.query(
                 "SELECT 1 FROM pg_catalog.pg_stat_replication WHERE application_name = $1 AND state = 'streaming'",
-                [follower.nodeName])
+                [follower.nodeName], timeout: max(deadline - ContinuousClock.now, .seconds(1)))
             if result?.rows.isEmpty == false { return true }
             try? await Task.sleep(for: .milliseconds(50))
         }

@@ -7,13 +7,35 @@ public enum PromotionSteps {
         -> Duration
     {
         let started = ContinuousClock.now
-        let result = try await connection.query("SELECT pg_catalog.pg_promote(false) AS promoted")
+        try await requestPromotion(connection, timeout: timeout)
+        try await waitUntilPromoted(connection, timeout: timeout, since: started)
+        return ContinuousClock.now - started
+    }
+
+    /// Calls `pg_promote(false)`. Once it returned, the server will end recovery by itself; when
+    /// it throws, the promotion was refused or its request may not have arrived.
+    public static func requestPromotion(_ connection: PostgresConnection, timeout: Duration) async throws(WardenError)
+    {
+        let result = try await connection.query(
+            "SELECT pg_catalog.pg_promote(false) AS promoted", timeout: max(timeout, .seconds(1)))
         guard result.first?.bool("promoted") == true else {
-            throw WardenError("pg_promote() refused to promote the node", exitStatus: .promotionFailed)
+            throw WardenError(refusedMessage, exitStatus: .promotionFailed)
         }
+    }
+
+    /// The message of ``requestPromotion(_:timeout:)`` when the server answered that it will not promote.
+    public static let refusedMessage = "pg_promote() refused to promote the node"
+
+    /// Polls every 20 ms until the node accepts writes, up to `timeout` after `started`.
+    public static func waitUntilPromoted(
+        _ connection: PostgresConnection, timeout: Duration, since started: ContinuousClock.Instant
+    ) async throws(WardenError) {
+        // Each query is bounded by what is left of `timeout` (at least a second to answer).
+        func remaining() -> Duration { max(timeout - (ContinuousClock.now - started), .seconds(1)) }
         while ContinuousClock.now - started < timeout {
-            let recovery = try await connection.query("SELECT pg_catalog.pg_is_in_recovery() AS in_recovery")
-            if recovery.first?.bool("in_recovery") == false { return ContinuousClock.now - started }
+            let recovery = try await connection.query(
+                "SELECT pg_catalog.pg_is_in_recovery() AS in_recovery", timeout: remaining())
+            if recovery.first?.bool("in_recovery") == false { return }
             try? await Task.sleep(for: .milliseconds(20))
         }
         throw WardenError(

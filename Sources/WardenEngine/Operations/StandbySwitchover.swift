@@ -5,8 +5,11 @@ import Foundation
 /// and come back as a standby of the candidate; the candidate waits until it has received
 /// all of the old primary's WAL, promotes, and the metadata, siblings and witness follow.
 ///
-/// If a step fails, the old primary is promoted back so that the cluster always ends with
-/// exactly one writable primary, and the error says which state it was left in.
+/// If a step fails after the old primary stopped, the old primary is promoted back so that the
+/// cluster ends with one writable primary, and the error says which state it was left in (exit
+/// code 18, switchover failed; 22, switchover incomplete, once the candidate is the primary).
+/// The session that asks for the stop may be ended by that very stop: the candidate then finds
+/// out by watching the old primary, never by waiting for that session.
 public struct StandbySwitchover: Sendable {
     public let configuration: NodeConfiguration
     public let siblingsFollow: Bool
@@ -235,30 +238,27 @@ public struct StandbySwitchover: Sendable {
         let candidate = prepared.candidate
         let oldPrimary = prepared.oldPrimary
         let local = prepared.candidateConnection
-        let primaryConnection = prepared.primary.connection
-
-        // 1. Prepare the old primary to return as a standby of the candidate.
-        if let slot = oldPrimary.slotName
-            ?? (configuration.useReplicationSlots ? NodeRecord.defaultSlotName(nodeID: oldPrimary.nodeID) : nil)
-        {
-            try await ReplicationSlots.ensure(slot, on: local)
-            try await ServerSettings(connection: primaryConnection).set("primary_slot_name", to: slot)
-        }
+        let candidateSettings = ServerSettings(connection: local)
         var demotedRecord = oldPrimary
         demotedRecord.type = .standby
-        try await ServerSettings(connection: primaryConnection).set(
-            "primary_conninfo", to: ReplicationSource.primaryConninfo(upstream: candidate, follower: demotedRecord))
-        // A standby whose WAL receiver just lost its upstream retries only every
-        // wal_retrieve_retry_interval (5 s by default) and a promotion requested meanwhile waits
-        // for that; shorten it on the candidate for the duration of the switchover.
-        let candidateSettings = ServerSettings(connection: local)
-        try await candidateSettings.set("wal_retrieve_retry_interval", to: "50ms")
-        try await candidateSettings.reload()
-        report(Self.step("checkpoint on \(oldPrimary.label)", since: start))
-        try await primaryConnection.query("CHECKPOINT")
-        let lastPrimaryLSN =
-            try await primaryConnection.query("SELECT pg_catalog.pg_current_wal_lsn() AS lsn")
-            .first?.lsn("lsn") ?? .zero
+
+        // 1. Prepare the old primary to return as a standby of the candidate. Nothing is stopped
+        //    yet: a failure here leaves the old primary the primary.
+        let lastPrimaryLSN: LSN
+        let oldConninfo: Conninfo
+        do throws(WardenError) {
+            oldConninfo = try Conninfo(parsing: oldPrimary.conninfo)
+            lastPrimaryLSN = try await prepareOldPrimary(
+                prepared, demotedRecord: demotedRecord, candidateSettings: candidateSettings, start: start,
+                report: report)
+        } catch {
+            await Self.resetRetryInterval(candidateSettings)
+            throw WardenError(
+                "switchover failed before \(oldPrimary.label) was stopped: \(error.message)",
+                detail: [error.detail, "nothing was stopped or promoted; \(oldPrimary.label) is still the primary"]
+                    .compactMap { $0 }.joined(separator: "\n"),
+                hint: error.hint, exitStatus: .switchoverFailed)
+        }
 
         // 2. Hold the pooled clients (they wait instead of failing), stop the old primary cleanly
         //    and bring it back as a standby, through its own server. From here on every path
@@ -268,11 +268,10 @@ public struct StandbySwitchover: Sendable {
         if !paused.isEmpty { report(Self.step("pgbouncer client traffic paused", since: start)) }
         let term: Int
         let catalog = Catalog(connection: local)
-        let oldConninfo: Conninfo
         do throws(WardenError) {
-            (term, oldConninfo) = try await stopOldPrimaryAndPromote(
-                prepared, catalog: catalog, candidateSettings: candidateSettings, lastPrimaryLSN: lastPrimaryLSN,
-                start: start, report: report)
+            term = try await stopOldPrimaryAndPromote(
+                prepared, oldConninfo: oldConninfo, catalog: catalog, candidateSettings: candidateSettings,
+                lastPrimaryLSN: lastPrimaryLSN, start: start, report: report)
         } catch {
             await poolers.resume(paused)
             throw error
@@ -284,8 +283,16 @@ public struct StandbySwitchover: Sendable {
         }
         await poolers.resume(paused)
         if poolerSummary != nil { report(Self.step("pgbouncer sends clients to \(candidate.label)", since: start)) }
-        guard let newPrimary = try await catalog.node(id: candidate.nodeID) else {
-            throw WardenError("the new primary's record disappeared", exitStatus: .switchoverIncomplete)
+        let newPrimary: NodeRecord?
+        do throws(WardenError) {
+            newPrimary = try await catalog.node(id: candidate.nodeID)
+        } catch {
+            throw Self.incomplete(
+                "\(candidate.label) is the primary but its record could not be read: \(error.message)",
+                candidate: candidate, term: term)
+        }
+        guard let newPrimary else {
+            throw Self.incomplete("the new primary's record disappeared", candidate: candidate, term: term)
         }
 
         // 6. Siblings, old primary, witnesses.
@@ -321,120 +328,222 @@ public struct StandbySwitchover: Sendable {
         report(OperationMessage(.notice, "STANDBY SWITCHOVER has completed successfully", detail: details))
     }
 
-    /// Steps 2 to 5: stops the old primary through its own server (it comes back as a standby),
-    /// waits for its last WAL, promotes the candidate and records the promotion; promotes the old
-    /// primary back when the candidate cannot take over. Returns the new voting term and the old
-    /// primary's conninfo.
-    private func stopOldPrimaryAndPromote(
-        _ prepared: Prepared, catalog: Catalog, candidateSettings: ServerSettings, lastPrimaryLSN: LSN,
+    /// Step 1: slot and `primary_conninfo` for the old primary's return as a standby, a short WAL
+    /// retry interval on the candidate, a checkpoint. Returns the old primary's WAL position after it.
+    private func prepareOldPrimary(
+        _ prepared: Prepared, demotedRecord: NodeRecord, candidateSettings: ServerSettings,
         start: ContinuousClock.Instant, report: @escaping MessageSink
-    ) async throws(WardenError) -> (term: Int, oldConninfo: Conninfo) {
+    ) async throws(WardenError) -> LSN {
+        let oldPrimary = prepared.oldPrimary
+        let primaryConnection = prepared.primary.connection
+        if let slot = oldPrimary.slotName
+            ?? (configuration.useReplicationSlots ? NodeRecord.defaultSlotName(nodeID: oldPrimary.nodeID) : nil)
+        {
+            try await ReplicationSlots.ensure(slot, on: prepared.candidateConnection)
+            try await ServerSettings(connection: primaryConnection).set("primary_slot_name", to: slot)
+        }
+        try await ServerSettings(connection: primaryConnection).set(
+            "primary_conninfo",
+            to: ReplicationSource.primaryConninfo(upstream: prepared.candidate, follower: demotedRecord))
+        // A standby whose WAL receiver just lost its upstream retries only every
+        // wal_retrieve_retry_interval (5 s by default) and a promotion requested meanwhile waits
+        // for that; shorten it on the candidate for the duration of the switchover.
+        try await candidateSettings.set("wal_retrieve_retry_interval", to: "50ms")
+        try await candidateSettings.reload()
+        report(Self.step("checkpoint on \(oldPrimary.label)", since: start))
+        try await primaryConnection.query("CHECKPOINT")
+        return try await primaryConnection.query("SELECT pg_catalog.pg_current_wal_lsn() AS lsn")
+            .first?.lsn("lsn") ?? .zero
+    }
+
+    /// Steps 2 to 5: stops the old primary through its own server (it comes back as a standby),
+    /// waits for its last WAL, promotes the candidate and records the promotion. Every wait has its
+    /// configured timeout. When the candidate cannot take over after the old primary stopped, the
+    /// old primary is promoted back and the error says whether that worked. Returns the new voting term.
+    private func stopOldPrimaryAndPromote(
+        _ prepared: Prepared, oldConninfo: Conninfo, catalog: Catalog, candidateSettings: ServerSettings,
+        lastPrimaryLSN: LSN, start: ContinuousClock.Instant, report: @escaping MessageSink
+    ) async throws(WardenError) -> Int {
         let candidate = prepared.candidate
         let oldPrimary = prepared.oldPrimary
         let local = prepared.candidateConnection
-        let primaryConnection = prepared.primary.connection
         let commands = prepared.oldPrimaryCommands
+        let shutdownTimeout = Duration.seconds(max(configuration.shutdownCheckTimeout, 1))
+        let cancelMarker = ShellQuoting.quote(commands.dataDirectory + "/pgwarden-switchover.cancel")
+        let standbySignal = ShellQuoting.quote(commands.dataDirectory + "/standby.signal")
+        // The marker lets pgwarden call the return as a standby off when it gave up waiting for the
+        // stop: a stop that happens after that brings the server back as the primary it was.
         let script =
-            "\(commands.stop) && touch \(ShellQuoting.quote(commands.dataDirectory + "/standby.signal")) && \(commands.start)"
+            "rm -f \(cancelMarker); if \(commands.stop); then if [ -e \(cancelMarker) ]; then rm -f \(cancelMarker); "
+            + "else touch \(standbySignal); fi; \(commands.start); else exit 1; fi"
         report(Self.step("stopping \(oldPrimary.label)", since: start))
-        try await ServerHost(connection: primaryConnection).launchDetached(
-            script, logFile: commands.dataDirectory + "/pgwarden-switchover.log")
-        let oldConninfo = try Conninfo(parsing: oldPrimary.conninfo)
-        let stopped = await waitUntilStopped(oldConninfo, timeout: .seconds(max(configuration.shutdownCheckTimeout, 1)))
-        guard stopped else {
+        let shutdownDeadline = ContinuousClock.now + shutdownTimeout
+        let launch: DetachedLaunch
+        do throws(WardenError) {
+            launch = try await ServerHost(connection: prepared.primary.connection).launchDetached(
+                script, logFile: commands.dataDirectory + "/pgwarden-switchover.log",
+                timeout: min(shutdownTimeout, .seconds(10)))
+        } catch {
+            await Self.resetRetryInterval(candidateSettings)
             throw WardenError(
-                "\(oldPrimary.label) did not shut down within shutdown_check_timeout (\(configuration.shutdownCheckTimeout) s)",
-                detail: "nothing was promoted; \(oldPrimary.label) may still be the primary",
-                hint: "check \(commands.dataDirectory)/pgwarden-switchover.log on its host",
+                "\(oldPrimary.label) refused the request to stop: \(error.message)",
+                detail: "nothing was stopped or promoted; \(oldPrimary.label) is still the primary",
                 exitStatus: .switchoverFailed)
+        }
+        if case .sessionLost(let reason) = launch {
+            // The fast shutdown it asked for ends every session, the asking one included.
+            report(
+                Self.step(
+                    "the session that asked \(oldPrimary.label) to stop was ended (\(reason)); watching \(oldPrimary.label)",
+                    since: start))
+        }
+        var stopped = await OldPrimaryState.waitUntilStopped(oldConninfo, deadline: shutdownDeadline)
+        // The last look before the deadline may have had too little time to tell: one more, bounded.
+        if !stopped.isStopped { stopped = await OldPrimaryState.observe(oldConninfo, timeout: .seconds(2)) }
+        let restore = OldPrimaryRestore(
+            oldPrimary: oldPrimary, conninfo: oldConninfo,
+            reconnectTimeout: .seconds(max(configuration.standbyReconnectTimeout, 1)),
+            promoteTimeout: .seconds(max(configuration.promoteCheckTimeout, 1)), cancelMarker: cancelMarker)
+        guard stopped.isStopped else {
+            await Self.resetRetryInterval(candidateSettings)
+            let reason =
+                "\(oldPrimary.label) did not shut down within shutdown_check_timeout (\(configuration.shutdownCheckTimeout) s)"
+            report(OperationMessage(.warning, reason + "; \(stopped.describe(oldPrimary.label))"))
+            // It may still stop (and would come back as a standby of a candidate that is not
+            // promoted), or be stopping: either way it is put back as the primary.
+            let restored = await restore.run(report: report)
+            if stopped == .primary, case .writable(let note) = restored {
+                throw WardenError(
+                    reason,
+                    detail: "nothing was promoted; \(stopped.describe(oldPrimary.label))" + (note.map { "; \($0)" } ?? ""),
+                    hint: "check \(commands.dataDirectory)/pgwarden-switchover.log on its host",
+                    exitStatus: .switchoverFailed)
+            }
+            throw Self.abandoned(reason, restored: restored, oldPrimary: oldPrimary, candidate: candidate)
         }
         report(Self.step("\(oldPrimary.label) is shut down", since: start))
 
-        // 3. Wait until the candidate has all of the old primary's WAL (its shutdown checkpoint is after lastPrimaryLSN).
+        // 3. Wait until the candidate has all of the old primary's WAL: its shutdown checkpoint when
+        //    it is already back and says where that is, else what it wrote after the checkpoint above.
+        var finalWAL = lastPrimaryLSN
+        if case .standby(let checkpoint?) = stopped { finalWAL = max(finalWAL, checkpoint) }
         let caughtUp = await waitForWAL(
-            after: lastPrimaryLSN, on: local, timeout: .seconds(max(configuration.walReceiveCheckTimeout, 1)))
+            after: finalWAL, on: local, timeout: .seconds(max(configuration.walReceiveCheckTimeout, 1)))
         guard caughtUp else {
-            try? await candidateSettings.set("wal_retrieve_retry_interval", to: nil)
-            try? await candidateSettings.reload()
-            await restoreOldPrimary(oldPrimary, report: report)
-            throw WardenError(
-                "\(candidate.label) did not receive the old primary's final WAL within wal_receive_check_timeout",
-                detail: "the switchover was abandoned; \(oldPrimary.label) was promoted back and is the primary",
-                hint: "check replication between the two nodes, then run the switchover again",
-                exitStatus: .switchoverFailed)
+            await Self.resetRetryInterval(candidateSettings)
+            throw Self.abandoned(
+                "\(candidate.label) did not receive the old primary's final WAL (after \(finalWAL)) within wal_receive_check_timeout (\(configuration.walReceiveCheckTimeout) s)",
+                restored: await restore.run(report: report), oldPrimary: oldPrimary, candidate: candidate)
         }
 
-        // 4. Promote.
+        // 4. Promote. The old primary is promoted back only when the candidate refused the
+        //    promotion: once pg_promote() was accepted the candidate ends recovery by itself, even
+        //    after promote_check_timeout, and two primaries must never run.
         report(Self.step("promoting \(candidate.label)", since: start))
-        do {
-            _ = try await PromotionSteps.promote(local, timeout: .seconds(max(configuration.promoteCheckTimeout, 1)))
+        let promoteTimeout = Duration.seconds(max(configuration.promoteCheckTimeout, 1))
+        let promoteStarted = ContinuousClock.now
+        do throws(WardenError) {
+            try await PromotionSteps.requestPromotion(local, timeout: promoteTimeout)
         } catch {
-            await restoreOldPrimary(oldPrimary, report: report)
-            throw WardenError(
-                "promotion of \(candidate.label) failed: \(error.message)",
-                detail: "\(oldPrimary.label) was promoted back and is the primary", exitStatus: .switchoverFailed)
+            let inRecovery = try? await local.query(
+                "SELECT pg_catalog.pg_is_in_recovery() AS in_recovery", timeout: .seconds(5)
+            ).first?.bool("in_recovery")
+            let refused = error.message == PromotionSteps.refusedMessage
+            switch inRecovery {
+            case false?:
+                report(OperationMessage(.warning, "\(candidate.label) left recovery although: \(error.message)"))
+            case true? where refused:
+                throw Self.abandoned(
+                    "promotion of \(candidate.label) failed: \(error.message)",
+                    restored: await restore.run(report: report), oldPrimary: oldPrimary, candidate: candidate)
+            default:
+                throw Self.promotionUnknown(error, oldPrimary: oldPrimary, candidate: candidate)
+            }
+        }
+        do throws(WardenError) {
+            try await PromotionSteps.waitUntilPromoted(local, timeout: promoteTimeout, since: promoteStarted)
+        } catch {
+            throw Self.promotionUnknown(error, oldPrimary: oldPrimary, candidate: candidate)
         }
         report(Self.step("\(candidate.label) is the primary and accepts writes", since: start))
-        try? await candidateSettings.set("wal_retrieve_retry_interval", to: nil)
-        try? await candidateSettings.reload()
+        await Self.resetRetryInterval(candidateSettings)
 
         // 5. Metadata on the new primary: candidate primary, old primary a standby of it, term + 1.
-        let term = try await PromotionSteps.recordPromotion(
-            of: candidate.nodeID, in: catalog, demoted: [oldPrimary.nodeID: candidate.nodeID])
-        return (term, oldConninfo)
+        do throws(WardenError) {
+            return try await PromotionSteps.recordPromotion(
+                of: candidate.nodeID, in: catalog, demoted: [oldPrimary.nodeID: candidate.nodeID])
+        } catch {
+            throw Self.incomplete(
+                "the metadata could not be updated: \(error.message)", candidate: candidate, term: nil)
+        }
     }
 
-    /// True once the old primary is no longer a running primary: connections are refused, or
-    /// it already came back in recovery (its control script only starts it after a clean stop).
-    /// A refused connection means the postmaster finished its shutdown, which it does only
-    /// after its WAL senders delivered the shutdown checkpoint to the standbys; any other error
-    /// (a session terminated by the shutdown, "shutting down") means it is not done yet.
-    private func waitUntilStopped(_ conninfo: Conninfo, timeout: Duration) async -> Bool {
-        let deadline = ContinuousClock.now + timeout
-        while ContinuousClock.now < deadline {
-            do {
-                let connection = try await PostgresConnection.connect(conninfo, timeout: .seconds(1))
-                let recovery = try await connection.query(
-                    "SELECT pg_catalog.pg_is_in_recovery() AS in_recovery", timeout: .seconds(1))
-                if recovery.first?.bool("in_recovery") == true { return true }
-            } catch {
-                if error.detail?.contains("Connection refused") == true { return true }
-            }
-            try? await Task.sleep(for: .milliseconds(10))
+    private static func resetRetryInterval(_ settings: ServerSettings) async {
+        try? await settings.set("wal_retrieve_retry_interval", to: nil)
+        try? await settings.reload()
+    }
+
+    /// The error of a switchover given up after the old primary stopped, saying whether it is
+    /// writable again.
+    private static func abandoned(
+        _ reason: String, restored: OldPrimaryRestore.Outcome, oldPrimary: NodeRecord, candidate: NodeRecord
+    ) -> WardenError {
+        switch restored {
+        case .writable(let note):
+            return WardenError(
+                reason,
+                detail:
+                    "the switchover was abandoned; \(oldPrimary.label) is the primary again and accepts writes; \(candidate.label) was not promoted"
+                    + (note.map { "; \($0)" } ?? ""),
+                hint: "check replication between the two nodes, then run the switchover again",
+                exitStatus: .switchoverFailed)
+        case .failed(let why):
+            return WardenError(
+                reason,
+                detail:
+                    "the switchover was abandoned, but \(oldPrimary.label) could not be confirmed as the primary again (\(why)); \(candidate.label) was not promoted: no node may accept writes",
+                hint:
+                    "start \(oldPrimary.label)'s server if it is down and run \"pgwarden standby promote\" on its host",
+                exitStatus: .switchoverFailed)
         }
-        return false
+    }
+
+    /// The error of a switchover whose candidate may still become the primary: the old primary is
+    /// left a standby rather than risk two primaries.
+    private static func promotionUnknown(_ error: WardenError, oldPrimary: NodeRecord, candidate: NodeRecord)
+        -> WardenError
+    {
+        WardenError(
+            "promotion of \(candidate.label) did not finish: \(error.message)",
+            detail:
+                "\(oldPrimary.label) was stopped and is left a standby, so that two primaries cannot run; \(candidate.label) may still finish its promotion; until then no node accepts writes",
+            hint:
+                "check \(candidate.label)'s log: once it accepts writes, run \"pgwarden cluster show\"; if it refused, run \"pgwarden standby promote\" on \(oldPrimary.label)'s host",
+            exitStatus: .switchoverFailed)
+    }
+
+    /// The error of a switchover whose candidate was promoted but whose later steps failed.
+    private static func incomplete(_ reason: String, candidate: NodeRecord, term: Int?) -> WardenError {
+        WardenError(
+            "switchover incomplete: \(reason)",
+            detail: "\(candidate.label) is the primary and accepts writes"
+                + (term.map { " (voting term \($0))" } ?? ""),
+            hint: "check \"pgwarden cluster show\" and fix the metadata with \"pgwarden standby register --force\"",
+            exitStatus: .switchoverIncomplete)
     }
 
     private func waitForWAL(after lsn: LSN, on connection: PostgresConnection, timeout: Duration) async -> Bool {
         let deadline = ContinuousClock.now + timeout
         while ContinuousClock.now < deadline {
-            if let received = try? await connection.query("SELECT pg_catalog.pg_last_wal_receive_lsn() AS lsn")
-                .first?.lsn("lsn"), received > lsn
-            {
+            if let received = try? await connection.query(
+                "SELECT pg_catalog.pg_last_wal_receive_lsn() AS lsn",
+                timeout: max(deadline - ContinuousClock.now, .seconds(1))
+            ).first?.lsn("lsn"), received > lsn {
                 return true
             }
             try? await Task.sleep(for: .milliseconds(10))
         }
         return false
-    }
-
-    /// Brings the old primary back as the primary after a failed switchover: it was restarted
-    /// as a standby by its control script, so it is promoted again.
-    private func restoreOldPrimary(_ oldPrimary: NodeRecord, report: @escaping MessageSink) async {
-        report(OperationMessage(.warning, "switchover failed: restoring \(oldPrimary.label) as the primary"))
-        guard let conninfo = try? Conninfo(parsing: oldPrimary.conninfo) else { return }
-        let deadline = ContinuousClock.now + .seconds(60)
-        while ContinuousClock.now < deadline {
-            if let connection = try? await PostgresConnection.connect(conninfo, timeout: .seconds(2)) {
-                if let facts = try? await NodeFacts.read(connection), facts.inRecovery {
-                    _ = try? await PromotionSteps.promote(connection, timeout: .seconds(60))
-                }
-                try? await ServerSettings(connection: connection).set("primary_conninfo", to: nil)
-                return
-            }
-            try? await Task.sleep(for: .milliseconds(200))
-        }
-        report(OperationMessage(.error, "\(oldPrimary.label) did not come back; start it and check its log"))
     }
 
     /// The old primary keeps the slots of the nodes that now stream from the new primary;
@@ -448,7 +557,7 @@ public struct StandbySwitchover: Sendable {
                 """
                 SELECT pg_catalog.pg_drop_replication_slot(slot_name) FROM pg_catalog.pg_replication_slots
                  WHERE NOT active AND slot_name = $1
-                """, [name])
+                """, [name], timeout: .seconds(5))
         }
     }
 }

@@ -207,7 +207,26 @@ public final class PostgresConnection: @unchecked Sendable {
         }
         var failure: WardenError?
         var final: QueryResult?
-        while let result = PQgetResult(raw) {
+        while true {
+            // Every result after the first is waited for with the same deadline: after an error
+            // libpq waits for the server's ReadyForQuery, and a backend ended by a FATAL error never
+            // sends it (PostgreSQL 15 may even keep its socket open, inherited by a program that
+            // backend started, so no end of file arrives either).
+            while PQisBusy(raw) == 1 {
+                let remaining = deadline - ContinuousClock.now
+                if remaining <= .zero {
+                    broken.store(true, ordering: .relaxed)
+                    return .failure(
+                        failure
+                            ?? WardenError(
+                                "query timed out after \(timeout.secondsText) while reading its results",
+                                detail: "query: \(sql.prefix(200))", exitStatus: .dbQuery))
+                }
+                if let message = readInput(waitingUpTo: min(remaining.milliseconds, 200)) {
+                    return .failure(failure ?? queryError(message, sql: sql))
+                }
+            }
+            guard let result = PQgetResult(raw) else { break }
             defer { PQclear(result) }
             let status = PQresultStatus(result)
             switch status {
@@ -221,10 +240,23 @@ public final class PostgresConnection: @unchecked Sendable {
                         : Self.errorMessage(of: result)
                     failure = queryError(message, sql: sql)
                 }
+                if Self.endsSession(result) {
+                    // The server ended the session ("terminating connection due to administrator
+                    // command", a shutdown, ...): nothing more will come.
+                    broken.store(true, ordering: .relaxed)
+                    return .failure(failure ?? queryError(Self.errorMessage(of: result), sql: sql))
+                }
             }
         }
         if let failure { return .failure(failure) }
         return .success(final ?? QueryResult(columns: [], values: [], affectedRows: 0))
+    }
+
+    /// True when `result` is an error of severity FATAL or PANIC: the server closes the session.
+    private static func endsSession(_ result: OpaquePointer) -> Bool {
+        guard let field = PQresultErrorField(result, Int32(UInt8(ascii: "V"))) else { return false }
+        let severity = String(cString: field)
+        return severity == "FATAL" || severity == "PANIC"
     }
 
     /// Waits up to `milliseconds` for the server to answer and reads what arrived. Returns the

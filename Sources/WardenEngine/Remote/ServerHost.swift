@@ -19,7 +19,7 @@ public struct ServerHost: Sendable {
     private static let runStatement = """
         DO $pgwarden$
         BEGIN
-          EXECUTE format('COPY (SELECT 1) TO PROGRAM %L', current_setting('pgwarden.program'));
+          EXECUTE pg_catalog.format('COPY (SELECT 1) TO PROGRAM %L', pg_catalog.current_setting('pgwarden.program'));
         END
         $pgwarden$
         """
@@ -33,7 +33,7 @@ public struct ServerHost: Sendable {
             + "chmod 600 \(ShellQuoting.quote(outputFile)); exit $status"
         var failure: WardenError?
         do {
-            try await connection.query("SELECT set_config('pgwarden.program', $1, false)", [wrapped])
+            try await connection.query("SELECT pg_catalog.set_config('pgwarden.program', $1, false)", [wrapped])
             try await connection.query(Self.runStatement, timeout: timeout)
         } catch {
             failure = error
@@ -42,7 +42,7 @@ public struct ServerHost: Sendable {
             (try? await connection.query("SELECT pg_catalog.pg_read_file($1) AS output", [outputFile]))?
             .first?.string("output") ?? ""
         _ = try? await connection.query(
-            "SELECT set_config('pgwarden.program', $1, false)", ["rm -f \(ShellQuoting.quote(outputFile))"])
+            "SELECT pg_catalog.set_config('pgwarden.program', $1, false)", ["rm -f \(ShellQuoting.quote(outputFile))"])
         _ = try? await connection.query(Self.runStatement)
         if let failure {
             throw WardenError(
@@ -52,13 +52,35 @@ public struct ServerHost: Sendable {
         return output
     }
 
-    /// Starts `command` on the server's host in a new session and returns at once; used for
-    /// actions that stop the server the connection goes through.
-    public func launchDetached(_ command: String, logFile: String) async throws(WardenError) {
+    /// Starts `command` on the server's host in a new session and returns without waiting for
+    /// it; used for actions that stop the server the connection goes through.
+    ///
+    /// Such an action can end this very session before the server answers (a fast shutdown
+    /// terminates every backend, this one included, while it is finishing the request). That is
+    /// not a failure: the result is then ``DetachedLaunch/sessionLost(_:)`` and the caller finds
+    /// out by watching the server. Throws only when the server refused the request on a session
+    /// that is still alive (no privilege, bad setting): then nothing was started.
+    public func launchDetached(_ command: String, logFile: String, timeout: Duration = .seconds(10))
+        async throws(WardenError) -> DetachedLaunch
+    {
+        // PostgreSQL 15 lets a program started by COPY inherit the backend's descriptors, the
+        // client's socket among them; the detached program (and a server it starts) would keep
+        // this session's socket open long after its backend is gone. Close what a POSIX shell can.
         let detached =
-            "cat >/dev/null; setsid sh -c \(ShellQuoting.quote(command)) >>\(ShellQuoting.quote(logFile)) 2>&1 </dev/null &"
-        try await connection.query("SELECT set_config('pgwarden.program', $1, false)", [detached])
-        try await connection.query(Self.runStatement)
+            "cat >/dev/null; setsid sh -c \(ShellQuoting.quote(command)) >>\(ShellQuoting.quote(logFile)) 2>&1 </dev/null "
+            + "3>&- 4>&- 5>&- 6>&- 7>&- 8>&- 9>&- &"
+        try await connection.query(
+            "SELECT pg_catalog.set_config('pgwarden.program', $1, false)", [detached], timeout: timeout)
+        do {
+            try await connection.query(Self.runStatement, timeout: timeout)
+            return .confirmed
+        } catch {
+            // A timed-out request may have been answered by a server that was already stopping.
+            if connection.isBroken || error.message.contains("timed out") {
+                return .sessionLost(error.message)
+            }
+            throw error
+        }
     }
 
     /// True when the connected user may run programs on the server's host.
