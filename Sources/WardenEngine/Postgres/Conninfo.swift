@@ -64,17 +64,40 @@ public struct Conninfo: Sendable, Equatable, CustomStringConvertible {
         return max(value, 2)
     }
 
-    /// The string to hand to libpq, with every value quoted.
+    /// The string to hand to libpq (see ``write(_:)``).
     public var connectionString: String {
-        parameters.map { "\($0.key)=\(Conninfo.quoteIfNeeded($0.value))" }.joined(separator: " ")
+        Conninfo.write(parameters)
     }
 
     /// The connection string with any password replaced by `********`; safe to print or log.
     public var description: String {
-        parameters.map { parameter in
-            let value = parameter.key == "password" ? "********" : parameter.value
-            return "\(parameter.key)=\(Conninfo.quoteIfNeeded(value))"
-        }.joined(separator: " ")
+        Conninfo.write(parameters.map { ($0.key, $0.key == "password" ? "********" : $0.value) })
+    }
+
+    /// Writes `parameters` as a keyword/value connection string. This is the one place pgwarden
+    /// writes a conninfo (`primary_conninfo`, `pg_basebackup --dbname`, `pg_rewind --source-server`,
+    /// the connections it opens itself), so that libpq reads every value back exactly as given.
+    public static func write(_ parameters: [(key: String, value: String)]) -> String {
+        parameters.map { "\($0.key)=\(writeValue($0.value))" }.joined(separator: " ")
+    }
+
+    /// `value` as libpq's keyword/value parser reads it back unchanged: bare when it is made only of
+    /// characters that parser never treats specially, otherwise single-quoted with `\` and `'` escaped.
+    ///
+    /// libpq ends a bare value at any byte `isspace()` accepts (space, tab, newline, carriage return,
+    /// vertical tab, form feed), skips blanks after `=` (so an empty bare value would swallow the next
+    /// pair), reads `\` as an escape and a leading `'` as a quote; anything outside a short list of
+    /// ASCII characters is therefore quoted, empty values included.
+    static func writeValue(_ value: String) -> String {
+        if !value.isEmpty, value.unicodeScalars.allSatisfy(isBare) { return value }
+        return quote(value)
+    }
+
+    private static func isBare(_ scalar: Unicode.Scalar) -> Bool {
+        switch scalar {
+        case "a"..."z", "A"..."Z", "0"..."9": true
+        default: "-_./:@+,%=~*".unicodeScalars.contains(scalar)
+        }
     }
 
     /// Masks `password=...` in any text that may hold a conninfo, even one libpq cannot parse.
@@ -129,12 +152,6 @@ public struct Conninfo: Sendable, Equatable, CustomStringConvertible {
         return "'\(escaped)'"
     }
 
-    static func quoteIfNeeded(_ value: String) -> String {
-        if value.isEmpty || value.contains(where: { $0 == " " || $0 == "'" || $0 == "\\" }) {
-            return quote(value)
-        }
-        return value
-    }
 }
 
 extension String {
