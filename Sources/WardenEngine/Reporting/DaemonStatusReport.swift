@@ -25,8 +25,8 @@ public struct DaemonStatusReport: Sendable {
         let now = Date()
         let rows = show.rows.map { row in
             let daemon = daemons[row.node.nodeID]
-            let running =
-                daemon?.pid != nil && (daemon?.lastSeen.map { now.timeIntervalSince($0) < staleAfter } ?? false)
+            let age = secondsSince(daemon?.lastSeen, now: now)
+            let running = (daemon?.pid ?? 0) > 0 && age.map { Double($0) < staleAfter } ?? false
             return Row(show: row, daemon: daemon, daemonRunning: running)
         }
         return DaemonStatusReport(rows: rows, issues: show.issues)
@@ -65,8 +65,8 @@ public struct DaemonStatusReport: Sendable {
                 cells.append(reachable ? ((row.daemon?.paused ?? false) ? "yes" : "no") : "n/a")
                 if row.show.node.type == .primary || !row.daemonRunning {
                     cells.append("n/a")
-                } else if let seen = row.daemon?.upstreamLastSeen {
-                    cells.append("\(max(0, Int(now.timeIntervalSince(seen)))) second(s) ago")
+                } else if let seconds = Self.secondsSince(row.daemon?.upstreamLastSeen, now: now) {
+                    cells.append("\(seconds) second(s) ago")
                 } else {
                     cells.append("n/a")
                 }
@@ -79,7 +79,7 @@ public struct DaemonStatusReport: Sendable {
         let now = Date()
         return rows.map { row in
             let node = row.show.node
-            let seen = row.daemon?.upstreamLastSeen.map { String(max(0, Int(now.timeIntervalSince($0)))) } ?? "-1"
+            let seen = Self.secondsSince(row.daemon?.upstreamLastSeen, now: now).map(String.init) ?? "-1"
             return [
                 String(node.nodeID), node.nodeName, node.type.rawValue, row.show.observation.reachable ? "1" : "0",
                 row.daemonRunning ? "1" : "0", row.daemonRunning ? (row.daemon?.pid.map(String.init) ?? "-1") : "-1",
@@ -87,5 +87,16 @@ public struct DaemonStatusReport: Sendable {
                 node.type == .primary ? "-1" : seen, node.location,
             ].joined(separator: ",")
         }
+    }
+
+    /// Whole seconds from `date` to `now`, for a timestamp read from the replicated metadata (which any
+    /// node's row can set to anything): nil when there is none; 0 for a date in the future (clock skew);
+    /// clamped to `Int`'s range, so that no value the table can hold makes the conversion trap.
+    static func secondsSince(_ date: Date?, now: Date) -> Int? {
+        guard let date else { return nil }
+        let seconds = now.timeIntervalSince(date)
+        guard seconds.isFinite else { return nil }
+        if seconds <= 0 { return 0 }
+        return seconds < Double(Int.max) ? Int(seconds) : Int.max
     }
 }
