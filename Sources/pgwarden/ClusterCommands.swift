@@ -43,7 +43,7 @@ struct ClusterShow: AsyncParsableCommand {
             if !report.issues.isEmpty {
                 var warning = "WARNING: following issues were detected\n"
                 for issue in report.issues { warning += "  - \(issue)\n" }
-                Console.write(warning + "\n", to: .standardError)
+                Console.err(warning)
                 if global.verbose {
                     for row in report.rows where !row.observation.reachable {
                         Console.err("DETAIL: \(row.node.label): \(row.observation.error ?? "unreachable")")
@@ -91,9 +91,11 @@ struct ClusterEvents: AsyncParsableCommand {
             Console.out(try EventsJSON.encode(events))
         } else if csv {
             for record in events {
-                Console.out(
-                    "\(record.nodeID),\(record.nodeName),\(record.event),\(record.successful ? "t" : "f"),\(record.timestampText)"
-                )
+                let fields = [
+                    String(record.nodeID), record.nodeName, record.event, record.successful ? "t" : "f",
+                    record.timestampText,
+                ]
+                Console.out(fields.map(TerminalText.singleLine).joined(separator: ","))
             }
         } else {
             var headers = ["Node ID", "Name", "Event", "OK", "Timestamp"]

@@ -33,14 +33,19 @@ public struct DaemonStatusReport: Sendable {
     }
 
     /// `daemon status --explain`: for each node whose daemon recorded a failover decision, that
-    /// decision in plain words (what it saw, the counts, the ranking and the rule that decided).
+    /// decision in plain words (what it saw, the counts, the ranking and the rule that decided), each
+    /// line inert for a terminal (the explanation is read from the replicated metadata).
     public var explanationLines: [String] {
         var lines: [String] = []
         for row in rows {
             guard let daemon = row.daemon, !daemon.explanation.isEmpty else { continue }
             if !lines.isEmpty { lines.append("") }
-            lines.append("Latest failover decision of \(row.show.node.label) (daemon state: \(daemon.state)):")
-            lines += daemon.explanation.split(separator: "\n", omittingEmptySubsequences: false).map { "  " + $0 }
+            lines.append(
+                TerminalText.singleLine(
+                    "Latest failover decision of \(row.show.node.label) (daemon state: \(daemon.state)):"))
+            lines += daemon.explanation.split(separator: "\n", omittingEmptySubsequences: false).map {
+                "  " + TerminalText.singleLine(String($0))
+            }
         }
         if lines.isEmpty { lines.append("No daemon has recorded a failover decision yet.") }
         return lines
@@ -74,7 +79,8 @@ public struct DaemonStatusReport: Sendable {
             })
     }
 
-    /// repmgr's CSV: id,name,type,reachable,daemon running,pid,paused,priority,upstream seconds,location.
+    /// repmgr's CSV: id,name,type,reachable,daemon running,pid,paused,priority,upstream seconds,location
+    /// (each field one inert line, ``TerminalText/singleLine(_:)``).
     public var csvLines: [String] {
         let now = Date()
         return rows.map { row in
@@ -85,7 +91,7 @@ public struct DaemonStatusReport: Sendable {
                 row.daemonRunning ? "1" : "0", row.daemonRunning ? (row.daemon?.pid.map(String.init) ?? "-1") : "-1",
                 (row.daemon?.paused ?? false) ? "1" : "0", String(node.priority),
                 node.type == .primary ? "-1" : seen, node.location,
-            ].joined(separator: ",")
+            ].map(TerminalText.singleLine).joined(separator: ",")
         }
     }
 
