@@ -70,7 +70,10 @@ struct ConninfoMaskingTests {
         arguments: [
             ("postgresql://repmgr:s3cr3t@127.0.0.1:5432/repmgr", "postgresql://repmgr:********@127.0.0.1:5432/repmgr"),
             ("postgres://repmgr:s3%20cr3t@h/db", "postgres://repmgr:********@h/db"),
-            ("postgresql://h/db?user=u&password=s3cr3t&sslmode=disable", "postgresql://h/db?user=u&password=********&sslmode=disable"),
+            (
+                "postgresql://h/db?user=u&password=s3cr3t&sslmode=disable",
+                "postgresql://h/db?user=u&password=********&sslmode=disable"
+            ),
             ("postgresql://h/db?sslpassword=s3cr3t", "postgresql://h/db?sslpassword=********"),
             ("postgresql://repmgr@h:5432/db", "postgresql://repmgr@h:5432/db"),
             ("postgresql://h:5432/db", "postgresql://h:5432/db"),
@@ -89,7 +92,10 @@ struct ConninfoMaskingTests {
             ("echo \"host=a password=s3cr3t\" x", "echo \"host=a password=********\" x"),
             ("echo 'host=a password='\\''s3 cr3t'\\''' x", "echo 'host=a password='\\''********'\\''' x"),
             ("echo 'host=a password='\\''s3\\'\\''cr3t'\\''' x", "echo 'host=a password='\\''********'\\''' x"),
-            ("env PGWARDEN_PRIMARY_CONNINFO='host=a password=s3cr3t'", "env PGWARDEN_PRIMARY_CONNINFO='host=a password=********'"),
+            (
+                "env PGWARDEN_PRIMARY_CONNINFO='host=a password=s3cr3t'",
+                "env PGWARDEN_PRIMARY_CONNINFO='host=a password=********'"
+            ),
         ])
     func commandLines(text: String, expected: String) {
         let masked = Conninfo.maskPasswords(in: text)
@@ -104,10 +110,13 @@ struct ConninfoMaskingTests {
         #expect(Conninfo.maskPasswords(in: command) == "/usr/local/bin/notify 'host=10.0.0.1 password=********'")
     }
 
-    @Test("text without a password is left exactly as it is", arguments: [
-        "host=a user=b", "passwordless=1", "the password is wrong", "password", "postgresql://u@h/db user@example.org",
-        "password authentication failed for user \"repmgr\"",
-    ])
+    @Test(
+        "text without a password is left exactly as it is",
+        arguments: [
+            "host=a user=b", "passwordless=1", "the password is wrong", "password",
+            "postgresql://u@h/db user@example.org",
+            "password authentication failed for user \"repmgr\"",
+        ])
     func untouched(text: String) {
         #expect(Conninfo.maskPasswords(in: text) == text)
     }

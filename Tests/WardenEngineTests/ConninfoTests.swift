@@ -98,13 +98,15 @@ struct ConninfoTests {
         #expect(parsed.parameters.filter { $0.key == "host" }.count == 1)
     }
 
-    @Test("registration refuses node names with control characters, naming the character", arguments: [
-        ("node3\thost=203.0.113.7", "node_name \"node3\\thost=203.0.113.7\" contains a control character (U+0009)"),
-        ("a\nb", "node_name \"a\\nb\" contains a control character (U+000A)"),
-        ("x\u{1B}[2J", "node_name \"x\\u{1B}[2J\" contains a control character (U+001B)"),
-        ("del\u{7F}", "node_name \"del\\u{7F}\" contains a control character (U+007F)"),
-        ("csi\u{9B}", "node_name \"csi\\u{9B}\" contains a control character (U+009B)"),
-    ])
+    @Test(
+        "registration refuses node names with control characters, naming the character",
+        arguments: [
+            ("node3\thost=203.0.113.7", "node_name \"node3\\thost=203.0.113.7\" contains a control character (U+0009)"),
+            ("a\nb", "node_name \"a\\nb\" contains a control character (U+000A)"),
+            ("x\u{1B}[2J", "node_name \"x\\u{1B}[2J\" contains a control character (U+001B)"),
+            ("del\u{7F}", "node_name \"del\\u{7F}\" contains a control character (U+007F)"),
+            ("csi\u{9B}", "node_name \"csi\\u{9B}\" contains a control character (U+009B)"),
+        ])
     func nodeNameCheckRefuses(name: String, message: String) {
         let configuration = NodeConfiguration(
             nodeID: 3, nodeName: name, conninfo: "host=127.0.0.1", dataDirectory: "/tmp/x", filePath: "/etc/node3.conf")

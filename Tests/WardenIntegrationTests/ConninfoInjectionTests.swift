@@ -66,10 +66,12 @@ struct ConninfoInjectionTests {
 
         // witness register refuses it too (before connecting anywhere).
         let witnessConfig = try writeConfig(
-            cluster, nodeID: 3, nameLiteral: "witness\\nhost=203.0.113.7", port: primary.port, dataDirectory: "/nonexistent")
+            cluster, nodeID: 3, nameLiteral: "witness\\nhost=203.0.113.7", port: primary.port,
+            dataDirectory: "/nonexistent")
         let witness = try await cluster.pgwarden(["-f", witnessConfig] + upstream + ["witness", "register"])
         #expect(witness.exitCode == 1, "\(witness)")
-        #expect(witness.stderr.contains("node_name \"witness\\nhost=203.0.113.7\" contains a control character (U+000A)"))
+        #expect(
+            witness.stderr.contains("node_name \"witness\\nhost=203.0.113.7\" contains a control character (U+000A)"))
         #expect(try primary.psql("SELECT count(*) FROM repmgr.nodes WHERE node_id = 3") == "0")
     }
 

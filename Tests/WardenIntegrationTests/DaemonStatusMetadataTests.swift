@@ -84,13 +84,15 @@ struct DaemonStatusMetadataTests {
                 if let seen = testCase.seenCell {
                     #expect(cells[8] == seen, "\(testCase)")
                 } else {
-                    #expect(Self.isFarPast(cells[8].replacingOccurrences(of: " second(s) ago", with: "")), "\(cells[8])")
+                    #expect(
+                        Self.isFarPast(cells[8].replacingOccurrences(of: " second(s) ago", with: "")), "\(cells[8])")
                 }
             }
 
             let csv = try await cluster.pgwarden(node: 1, ["daemon", "status", "--csv"])
             #expect(csv.exitCode == 0, "\(testCase): \(csv)")
-            let fields = csv.stdout.split(separator: "\n").first { $0.hasPrefix("2,") }?.split(separator: ",")
+            let fields =
+                csv.stdout.split(separator: "\n").first { $0.hasPrefix("2,") }?.split(separator: ",")
                 .map(String.init) ?? []
             #expect(fields.count == 10, "\(testCase): \(csv)")
             if fields.count == 10 {

@@ -14,7 +14,8 @@ struct PasswordMaskingTests {
         let primary = try cluster.server(1)
         let registered = "host=127.0.0.1 port=\(primary.port) user=repmgr dbname=repmgr connect_timeout=2"
         _ = try primary.psql(
-            "UPDATE repmgr.nodes SET conninfo = conninfo || E' password\\t=s3cr3t sslpassword = ''k3y s3cr3t''' WHERE node_id = 1")
+            "UPDATE repmgr.nodes SET conninfo = conninfo || E' password\\t=s3cr3t sslpassword = ''k3y s3cr3t''' WHERE node_id = 1"
+        )
         #expect(try primary.psql("SELECT position('s3cr3t' IN conninfo) > 0 FROM repmgr.nodes") == "t")
 
         let show = try await cluster.pgwarden(node: 1, ["cluster", "show"])
