@@ -68,9 +68,10 @@ struct ClusterEvents: AsyncParsableCommand {
     )
 
     @OptionGroup var global: GlobalOptions
-    @Option(help: "Show at most this many events (default 20).") var limit: Int?
+    @Option(parsing: .unconditional, help: "Show at most this many events (default 20).") var limit: Int?
     @Flag(help: "Show all events.") var all = false
-    @Option(help: "Only events of this node ID.") var nodeId: Int?
+    @Option(parsing: .unconditional, help: "Only events of this node ID.", transform: NodeIDArgument.parse)
+    var nodeId: Int?
     @Option(help: "Only events of the node with this name.") var nodeName: String?
     @Option(help: "Only events of this type, e.g. standby_promote.") var event: String?
     @Flag(help: "Leave out the Details column.") var compact = false
