@@ -23,9 +23,10 @@ struct TerminalTextTests {
         )
     }
 
-    @Test("lines keeps line breaks and replaces the rest")
+    @Test("lines keeps line breaks and tabs and replaces the rest")
     func lines() {
-        #expect(TerminalText.lines("one\u{1B}[31m\ntwo\r\nthree\rfour") == "one [31m\ntwo\nthree four")
+        #expect(
+            TerminalText.lines("one\u{1B}[31m\ntwo\r\nthree\rfour\tfive\u{9B}") == "one [31m\ntwo\nthree four\tfive ")
     }
 
     @Test("a table keeps one line per row and its columns aligned whatever the cells hold")

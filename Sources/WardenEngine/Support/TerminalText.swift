@@ -9,24 +9,26 @@
 /// bidirectional overrides and isolates, soft hyphen, ...) and the line and paragraph separators.
 /// A zero-width joiner inside an emoji sequence belongs to that character and is kept.
 public enum TerminalText {
-    /// `text` as one line: every line break becomes a space too (a table cell, a CSV field).
+    /// `text` as one line: line breaks and tabs become spaces too (a table cell, a CSV field).
     public static func singleLine(_ text: String) -> String {
-        sanitized(text, keepingLineBreaks: false)
+        sanitized(text, keepingLayout: false)
     }
 
-    /// `text` with its line breaks kept (`\r\n` becomes `\n`) and every other control replaced:
-    /// for whole messages and reports.
+    /// `text` with its layout kept — line breaks (`\r\n` becomes `\n`) and tabs, which repmgr's
+    /// `node status` layout uses — and every other control replaced: for whole messages and reports.
     public static func lines(_ text: String) -> String {
-        sanitized(text, keepingLineBreaks: true)
+        sanitized(text, keepingLayout: true)
     }
 
-    private static func sanitized(_ text: String, keepingLineBreaks: Bool) -> String {
+    private static func sanitized(_ text: String, keepingLayout: Bool) -> String {
         guard text.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value >= 0x7F }) else { return text }
         var result = ""
         result.reserveCapacity(text.utf8.count)
         for character in text {
-            if keepingLineBreaks && (character == "\n" || character == "\r\n") {
+            if keepingLayout && (character == "\n" || character == "\r\n") {
                 result.append("\n")
+            } else if keepingLayout && character == "\t" {
+                result.append(character)
             } else if let first = character.unicodeScalars.first, isUnprintable(first) {
                 result.append(" ")
             } else {
