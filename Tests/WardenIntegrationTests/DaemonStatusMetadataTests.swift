@@ -7,18 +7,44 @@ import Testing
 /// oldest and newest timestamps PostgreSQL accepts, negative and huge PIDs — now gives a report.
 @Suite("daemon status on hostile metadata", .serialized)
 struct DaemonStatusMetadataTests {
+    /// What the report says about the upstream: nothing (`n/a` in the table, `-1` in the CSV), or a
+    /// number of seconds in a range (commands take a moment to run after the row is written).
+    enum Seen: Sendable {
+        case none
+        case seconds(ClosedRange<Int>)
+
+        static let now = Seen.seconds(0...30)
+        static let farPast = Seen.seconds(200_000_000_000...Int.max)
+
+        func matches(cell: String) -> Bool {
+            switch self {
+            case .none: cell == "n/a"
+            case .seconds(let range):
+                cell.hasSuffix(" second(s) ago")
+                    && Int(cell.dropLast(" second(s) ago".count)).map(range.contains) == true
+            }
+        }
+
+        func matches(field: String) -> Bool {
+            switch self {
+            case .none: field == "-1"
+            case .seconds(let range): Int(field).map(range.contains) == true
+            }
+        }
+    }
+
     /// node2's row in `repmgr.pgwarden_daemon` (SQL literals) and what the report must show for it.
     struct Case: Sendable, CustomStringConvertible {
         var pid: String
         var lastSeen: String
         var upstreamLastSeen: String
-        /// The "pgwarden", "PID" and "Upstream last seen" cells (nil for the last: a far-past number).
+        /// The "pgwarden", "PID" and "Upstream last seen" cells.
         var daemon: String
         var pidCell: String
-        var seenCell: String?
+        var seenCell: Seen
         /// The CSV fields: daemon running, pid, upstream seconds (repmgr's CSV gives them whether or not
-        /// the daemon runs; nil: a far-past number).
-        var csv: (running: String, pid: String, seen: String?)
+        /// the daemon runs).
+        var csv: (running: String, pid: String, seen: Seen)
         var description: String { "pid=\(pid) last_seen=\(lastSeen) upstream_last_seen=\(upstreamLastSeen)" }
     }
 
@@ -26,33 +52,33 @@ struct DaemonStatusMetadataTests {
         // As seen in the issue.
         Case(
             pid: "12345", lastSeen: "'infinity'", upstreamLastSeen: "'-infinity'", daemon: "not running",
-            pidCell: "n/a", seenCell: "n/a", csv: ("0", "-1", "-1")),
+            pidCell: "n/a", seenCell: .none, csv: ("0", "-1", .none)),
         Case(
             pid: "12345", lastSeen: "now()", upstreamLastSeen: "'-infinity'", daemon: "running", pidCell: "12345",
-            seenCell: "n/a", csv: ("1", "12345", "-1")),
+            seenCell: .none, csv: ("1", "12345", .none)),
         Case(
             pid: "12345", lastSeen: "now()", upstreamLastSeen: "'infinity'", daemon: "running", pidCell: "12345",
-            seenCell: "n/a", csv: ("1", "12345", "-1")),
+            seenCell: .none, csv: ("1", "12345", .none)),
         Case(
             pid: "12345", lastSeen: "'-infinity'", upstreamLastSeen: "now()", daemon: "not running", pidCell: "n/a",
-            seenCell: "n/a", csv: ("0", "-1", "0")),
+            seenCell: .none, csv: ("0", "-1", .now)),
         // The oldest and the newest timestamps PostgreSQL stores.
         Case(
             pid: "12345", lastSeen: "now()", upstreamLastSeen: "'4713-01-01 00:00:00+00 BC'", daemon: "running",
-            pidCell: "12345", seenCell: nil, csv: ("1", "12345", nil)),
+            pidCell: "12345", seenCell: .farPast, csv: ("1", "12345", .farPast)),
         Case(
             pid: "12345", lastSeen: "now()", upstreamLastSeen: "'294276-12-31 23:59:59+00'", daemon: "running",
-            pidCell: "12345", seenCell: "0 second(s) ago", csv: ("1", "12345", "0")),
+            pidCell: "12345", seenCell: .seconds(0...0), csv: ("1", "12345", .seconds(0...0))),
         // NULLs, a negative PID, the largest PID the column holds.
         Case(
             pid: "NULL", lastSeen: "NULL", upstreamLastSeen: "NULL", daemon: "not running", pidCell: "n/a",
-            seenCell: "n/a", csv: ("0", "-1", "-1")),
+            seenCell: .none, csv: ("0", "-1", .none)),
         Case(
             pid: "-1", lastSeen: "now()", upstreamLastSeen: "now()", daemon: "not running", pidCell: "n/a",
-            seenCell: "n/a", csv: ("0", "-1", "0")),
+            seenCell: .none, csv: ("0", "-1", .now)),
         Case(
             pid: "2147483647", lastSeen: "now()", upstreamLastSeen: "now() - interval '1 hour'", daemon: "running",
-            pidCell: "2147483647", seenCell: "3600 second(s) ago", csv: ("1", "2147483647", "3600")),
+            pidCell: "2147483647", seenCell: .seconds(3600...3630), csv: ("1", "2147483647", .seconds(3600...3630))),
     ]
 
     @Test("daemon status, --detail, --csv and --explain report every row without trapping")
@@ -81,12 +107,7 @@ struct DaemonStatusMetadataTests {
             if cells.count == 9 {
                 #expect(cells[5] == testCase.daemon, "\(testCase)")
                 #expect(cells[6] == testCase.pidCell, "\(testCase)")
-                if let seen = testCase.seenCell {
-                    #expect(cells[8] == seen, "\(testCase)")
-                } else {
-                    #expect(
-                        Self.isFarPast(cells[8].replacingOccurrences(of: " second(s) ago", with: "")), "\(cells[8])")
-                }
+                #expect(testCase.seenCell.matches(cell: cells[8]), "\(testCase): \(cells[8])")
             }
 
             let csv = try await cluster.pgwarden(node: 1, ["daemon", "status", "--csv"])
@@ -98,11 +119,7 @@ struct DaemonStatusMetadataTests {
             if fields.count == 10 {
                 #expect(fields[4] == testCase.csv.running, "\(testCase)")
                 #expect(fields[5] == testCase.csv.pid, "\(testCase)")
-                if let seen = testCase.csv.seen {
-                    #expect(fields[8] == seen, "\(testCase)")
-                } else {
-                    #expect(Self.isFarPast(fields[8]), "\(testCase): \(fields[8])")
-                }
+                #expect(testCase.csv.seen.matches(field: fields[8]), "\(testCase): \(fields[8])")
             }
 
             for extra in [["--detail"], ["--explain"]] {
@@ -113,16 +130,29 @@ struct DaemonStatusMetadataTests {
         }
     }
 
+    @Test("cluster events lists events stamped ±infinity (the neighbouring report of the same metadata)")
+    func infiniteEventTimestamps() async throws {
+        let cluster = try PgwardenCluster()
+        defer { cluster.shutdown() }
+        try await cluster.createPrimary()
+        _ = try cluster.server(1).psql(
+            """
+            INSERT INTO repmgr.events (node_id, event, successful, event_timestamp, details)
+            VALUES (1, 'far_future', true, 'infinity', 'a'), (1, 'far_past', true, '-infinity', 'b')
+            """)
+        for format in [[], ["--csv"], ["--json"]] {
+            let events = try await cluster.pgwarden(node: 1, ["cluster", "events", "--all"] + format)
+            #expect(events.exitCode == 0, "\(format): \(events)")
+            #expect(events.stdout.contains("far_future") && events.stdout.contains("far_past"), "\(events)")
+            #expect(events.stdout.contains("primary_register"), "\(events)")
+        }
+    }
+
     /// The trimmed cells of node N's row in a `daemon status` table.
     static func cells(ofNode nodeID: Int, in output: String) -> [String] {
         guard let line = output.split(separator: "\n").first(where: { $0.hasPrefix(" \(nodeID) ") }) else { return [] }
         return line.split(separator: "|", omittingEmptySubsequences: false).map {
             $0.trimmingCharacters(in: .whitespaces)
         }
-    }
-
-    /// True for a number of seconds at least as old as 4713 BC (over 2 × 10¹¹ s before 1970).
-    static func isFarPast(_ text: String) -> Bool {
-        Int(text).map { $0 > 200_000_000_000 } ?? false
     }
 }
