@@ -43,7 +43,7 @@ struct ClusterShow: AsyncParsableCommand {
             if !report.issues.isEmpty {
                 var warning = "WARNING: following issues were detected\n"
                 for issue in report.issues { warning += "  - \(issue)\n" }
-                Console.write(warning + "\n", to: .standardError)
+                Console.err(warning)
                 if global.verbose {
                     for row in report.rows where !row.observation.reachable {
                         Console.err("DETAIL: \(row.node.label): \(row.observation.error ?? "unreachable")")
@@ -68,9 +68,10 @@ struct ClusterEvents: AsyncParsableCommand {
     )
 
     @OptionGroup var global: GlobalOptions
-    @Option(help: "Show at most this many events (default 20).") var limit: Int?
+    @Option(parsing: .unconditional, help: "Show at most this many events (default 20).") var limit: Int?
     @Flag(help: "Show all events.") var all = false
-    @Option(help: "Only events of this node ID.") var nodeId: Int?
+    @Option(parsing: .unconditional, help: "Only events of this node ID.", transform: NodeIDArgument.parse)
+    var nodeId: Int?
     @Option(help: "Only events of the node with this name.") var nodeName: String?
     @Option(help: "Only events of this type, e.g. standby_promote.") var event: String?
     @Flag(help: "Leave out the Details column.") var compact = false
@@ -91,9 +92,11 @@ struct ClusterEvents: AsyncParsableCommand {
             Console.out(try EventsJSON.encode(events))
         } else if csv {
             for record in events {
-                Console.out(
-                    "\(record.nodeID),\(record.nodeName),\(record.event),\(record.successful ? "t" : "f"),\(record.timestampText)"
-                )
+                let fields = [
+                    String(record.nodeID), record.nodeName, record.event, record.successful ? "t" : "f",
+                    record.timestampText,
+                ]
+                Console.out(fields.map(TerminalText.singleLine).joined(separator: ","))
             }
         } else {
             var headers = ["Node ID", "Name", "Event", "OK", "Timestamp"]

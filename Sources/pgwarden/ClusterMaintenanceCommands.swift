@@ -15,7 +15,8 @@ struct ClusterCleanupCommand: AsyncParsableCommand {
     @OptionGroup var global: GlobalOptions
     @Option(name: [.customShort("k"), .long], help: "Keep rows newer than this many days (default 0: delete all).")
     var keepHistory: Int = 0
-    @Option(help: "Only delete rows of this standby node ID.") var nodeId: Int?
+    @Option(parsing: .unconditional, help: "Only delete rows of this standby node ID.", transform: NodeIDArgument.parse)
+    var nodeId: Int?
 
     func validate() throws {
         if keepHistory < 0 { throw ValidationError("--keep-history must be 0 or more days") }

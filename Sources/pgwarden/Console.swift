@@ -3,6 +3,10 @@ import WardenEngine
 
 /// Where the CLI writes: reports to standard output, log messages (`INFO:`, `NOTICE:`,
 /// `WARNING:`, `ERROR:`) to standard error, filtered by the log level.
+///
+/// `out`, `err` and `show` pass their text through ``TerminalText/lines(_:)``: what they print
+/// quotes the metadata (node names, locations, event details), which may hold terminal escapes.
+/// Only `write` sends bytes as they are, for pgwarden's own progress line.
 struct Console: Sendable {
     var minimumLevel: LogLevel
 
@@ -10,16 +14,16 @@ struct Console: Sendable {
         handle.write(Data(text.utf8))
     }
 
-    static func out(_ line: String) { write(line + "\n") }
+    static func out(_ line: String) { write(TerminalText.lines(line) + "\n") }
 
-    static func err(_ line: String) { write(line + "\n", to: .standardError) }
+    static func err(_ line: String) { write(TerminalText.lines(line) + "\n", to: .standardError) }
 
     func show(_ message: OperationMessage) {
         guard message.level >= minimumLevel || message.level >= .warning else { return }
         var text = "\(message.level.label): \(message.text)\n"
         if let detail = message.detail { text += "DETAIL: \(detail)\n" }
         if let hint = message.hint { text += "HINT: \(hint)\n" }
-        Self.write(text, to: .standardError)
+        Self.write(TerminalText.lines(text), to: .standardError)
     }
 
     var sink: MessageSink {

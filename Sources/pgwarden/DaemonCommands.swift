@@ -90,7 +90,7 @@ struct DaemonStatus: AsyncParsableCommand {
         if !report.issues.isEmpty {
             var warning = "WARNING: following issues were detected\n"
             for issue in report.issues { warning += "  - \(issue)\n" }
-            Console.write(warning + "\n", to: .standardError)
+            Console.err(warning)
         }
         report.table(detail: detail).lines(trailingSpaceOnRows: true).forEach(Console.out)
         if explain {

@@ -17,7 +17,9 @@ struct NodeFenceCommand: AsyncParsableCommand {
     )
 
     @OptionGroup var global: GlobalOptions
-    @Option(help: "ID of the node to fence (default: this node).") var nodeId: Int?
+    @Option(
+        parsing: .unconditional, help: "ID of the node to fence (default: this node).", transform: NodeIDArgument.parse)
+    var nodeId: Int?
     @Option(help: "Why, recorded with the fence and passed to fence_command as %d.") var reason = "manual fence"
     @Flag(help: "Check the prerequisites and show what would be done, changing nothing.") var dryRun = false
 
@@ -46,7 +48,10 @@ struct NodeUnfenceCommand: AsyncParsableCommand {
     )
 
     @OptionGroup var global: GlobalOptions
-    @Option(help: "ID of the node to unfence (default: this node).") var nodeId: Int?
+    @Option(
+        parsing: .unconditional, help: "ID of the node to unfence (default: this node).",
+        transform: NodeIDArgument.parse)
+    var nodeId: Int?
     @Option(help: "Why, recorded with the state and passed to unfence_command as %d.") var reason = "manual unfence"
     @Flag(help: "Check the prerequisites and show what would be done, changing nothing.") var dryRun = false
 

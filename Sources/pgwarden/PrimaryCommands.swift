@@ -40,7 +40,10 @@ struct PrimaryUnregister: AsyncParsableCommand {
     )
 
     @OptionGroup var global: GlobalOptions
-    @Option(help: "ID of the primary to unregister (default: this node).") var nodeId: Int?
+    @Option(
+        parsing: .unconditional, help: "ID of the primary to unregister (default: this node).",
+        transform: NodeIDArgument.parse)
+    var nodeId: Int?
     @Flag(name: [.customShort("F"), .long], help: "Unregister even a running primary without standbys.")
     var force = false
     @Flag(help: "Check the prerequisites and show what would be done, changing nothing.") var dryRun = false

@@ -26,7 +26,10 @@ struct StandbyClone: AsyncParsableCommand {
     )
 
     @OptionGroup var global: GlobalOptions
-    @Option(help: "Node ID of the upstream this standby will stream from (for cascading).") var upstreamNodeId: Int?
+    @Option(
+        parsing: .unconditional, help: "Node ID of the upstream this standby will stream from (for cascading).",
+        transform: NodeIDArgument.parse)
+    var upstreamNodeId: Int?
     @Flag(name: [.customShort("c"), .long], help: "Ask the upstream for an immediate checkpoint.") var fastCheckpoint =
         false
     @Flag(name: [.customShort("F"), .long], help: "Replace a non-empty data directory.") var force = false
@@ -61,7 +64,10 @@ struct StandbyRegister: AsyncParsableCommand {
     )
 
     @OptionGroup var global: GlobalOptions
-    @Option(help: "Node ID of the upstream (default: the primary).") var upstreamNodeId: Int?
+    @Option(
+        parsing: .unconditional, help: "Node ID of the upstream (default: the primary).",
+        transform: NodeIDArgument.parse)
+    var upstreamNodeId: Int?
     @Flag(name: [.customShort("F"), .long], help: "Overwrite an existing node record.") var force = false
     @Option(help: "Seconds to wait for the local server to start (default 30).") var waitStart: Int = 30
     @Flag(help: "Check the prerequisites and show what would be done, changing nothing.") var dryRun = false
@@ -90,7 +96,10 @@ struct StandbyUnregister: AsyncParsableCommand {
     )
 
     @OptionGroup var global: GlobalOptions
-    @Option(help: "ID of the standby to unregister (default: this node).") var nodeId: Int?
+    @Option(
+        parsing: .unconditional, help: "ID of the standby to unregister (default: this node).",
+        transform: NodeIDArgument.parse)
+    var nodeId: Int?
 
     func run() async throws {
         let context = try CommandContext(global, configurationRequired: false)

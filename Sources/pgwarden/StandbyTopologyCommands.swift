@@ -32,7 +32,10 @@ struct StandbyFollowCommand: AsyncParsableCommand {
     )
 
     @OptionGroup var global: GlobalOptions
-    @Option(help: "Node ID of the new upstream (default: the current primary).") var upstreamNodeId: Int?
+    @Option(
+        parsing: .unconditional, help: "Node ID of the new upstream (default: the current primary).",
+        transform: NodeIDArgument.parse)
+    var upstreamNodeId: Int?
     @Flag(name: [.customShort("w"), .long], help: "Wait up to primary_follow_timeout for streaming to start.")
     var wait = false
     @Flag(help: "Check the prerequisites and show what would be done, changing nothing.") var dryRun = false

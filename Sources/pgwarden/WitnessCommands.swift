@@ -77,7 +77,10 @@ struct WitnessUnregister: AsyncParsableCommand {
     )
 
     @OptionGroup var global: GlobalOptions
-    @Option(help: "Node ID of the witness to unregister (default: this node).") var nodeId: Int?
+    @Option(
+        parsing: .unconditional, help: "Node ID of the witness to unregister (default: this node).",
+        transform: NodeIDArgument.parse)
+    var nodeId: Int?
     @Flag(name: [.customShort("F"), .long], help: "Go on when this node cannot be reached.") var force = false
     @Flag(help: "Check the prerequisites and show what would be done, changing nothing.") var dryRun = false
 

@@ -23,6 +23,11 @@ do {
         Console.out(message)
         exit(0)
     }
+    // A verb that names no command is the mistake to report, whatever else the parser tripped over.
+    if let unknown = CommandWords.unknownCommand(in: arguments) {
+        Console.show(unknown)
+        exit(unknown.exitStatus.rawValue)
+    }
     // repmgr ends every command-line error with exit code 1 (ERR_BAD_CONFIG).
     Console.err(message)
     exit(ExitStatus.badConfig.rawValue)

@@ -296,7 +296,9 @@ struct WitnessAndServiceTests {
         // (Node names are limited to 63 characters.)
         let marker = cluster.sandbox.subpath("pwned")
         let primaryName = "evil'; touch pwned; ' $(touch pwned) `touch pwned`"
-        let witnessName = "witness\n'; touch pwned; echo '"
+        let witnessName = "witness'; touch pwned; echo '"
+        // A name with a control character is refused at registration (issue 18, finding 4).
+        let refusedWitnessName = "witness\n'; touch pwned; echo '"
 
         // A primary whose node name is hostile, registered with pgwarden itself.
         let primary = try PostgresServer.startPrimary(in: cluster.sandbox, name: "node1")
@@ -321,19 +323,27 @@ struct WitnessAndServiceTests {
                 for a in "$@"; do printf '%s\\0' "$a"; done > "\(cluster.sandbox.path)/notify-$2.out"
                 """, mode: 0o755)
         let witness = try PostgresServer.startPrimary(in: cluster.sandbox, name: "witness")
-        let escapedWitnessName = witnessName.replacingOccurrences(of: "\n", with: "\\n")
-        let witnessConfig = try cluster.sandbox.writeFile(
-            "node4.conf",
-            contents: """
-                node_id=4
-                node_name='\(escapedWitnessName.replacingOccurrences(of: "'", with: "''"))'
-                conninfo='host=127.0.0.1 port=\(witness.port) user=repmgr dbname=repmgr connect_timeout=2'
-                data_directory='\(witness.dataDirectory)'
-                pg_bindir='\(bindir)'
-                event_notification_command='\(notify) %n %e %s "%t" "%d" %p %c %a'
-                event_notifications='cluster_created,witness_register,witness_unregister'
-                notification_timeout=10
-                """)
+        func writeWitnessConfig(name: String) throws -> String {
+            let escapedName = name.replacingOccurrences(of: "\n", with: "\\n")
+            return try cluster.sandbox.writeFile(
+                "node4.conf",
+                contents: """
+                    node_id=4
+                    node_name='\(escapedName.replacingOccurrences(of: "'", with: "''"))'
+                    conninfo='host=127.0.0.1 port=\(witness.port) user=repmgr dbname=repmgr connect_timeout=2'
+                    data_directory='\(witness.dataDirectory)'
+                    pg_bindir='\(bindir)'
+                    event_notification_command='\(notify) %n %e %s "%t" "%d" %p %c %a'
+                    event_notifications='cluster_created,witness_register,witness_unregister'
+                    notification_timeout=10
+                    """)
+        }
+        let refused = try await cluster.pgwarden(
+            ["-f", try writeWitnessConfig(name: refusedWitnessName)] + Self.registerArguments(primaryPort: primary.port)
+        )
+        #expect(refused.exitCode == 1, "\(refused)")
+        #expect(refused.stderr.contains("contains a control character (U+000A)"), "\(refused)")
+        let witnessConfig = try writeWitnessConfig(name: witnessName)
         let register = try await cluster.pgwarden(
             ["-f", witnessConfig] + Self.registerArguments(primaryPort: primary.port))
         #expect(register.exitCode == 0, "\(register)")

@@ -28,6 +28,7 @@ public struct PrimaryRegistration: Sendable {
     }
 
     public func prepare(report: @escaping MessageSink) async throws(WardenError) -> Prepared {
+        try NodeNameCheck.requireValid(configuration)
         report(OperationMessage(.info, "connecting to primary database..."))
         let conninfo = try Conninfo(parsing: configuration.conninfo)
         let connection = try await PostgresConnection.connect(conninfo)

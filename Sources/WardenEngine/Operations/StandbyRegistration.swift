@@ -27,6 +27,7 @@ public struct StandbyRegistration: Sendable {
     }
 
     public func prepare(report: @escaping MessageSink) async throws(WardenError) -> Prepared {
+        try NodeNameCheck.requireValid(configuration)
         var plan = OperationPlan(operation: "standby register")
         let conninfo = try Conninfo(parsing: configuration.conninfo)
         report(

@@ -45,6 +45,7 @@ public struct WitnessRegistration: Sendable {
     private var label: String { "witness node \"\(configuration.nodeName)\" (ID: \(configuration.nodeID))" }
 
     public func prepare(report: @escaping MessageSink) async throws(WardenError) -> Prepared {
+        try NodeNameCheck.requireValid(configuration)
         var plan = OperationPlan(operation: "witness register")
         report(OperationMessage(.info, "connecting to \(label)"))
         let witnessConnection: PostgresConnection

@@ -64,64 +64,172 @@ public struct Conninfo: Sendable, Equatable, CustomStringConvertible {
         return max(value, 2)
     }
 
-    /// The string to hand to libpq, with every value quoted.
+    /// The string to hand to libpq (see ``write(_:)``).
     public var connectionString: String {
-        parameters.map { "\($0.key)=\(Conninfo.quoteIfNeeded($0.value))" }.joined(separator: " ")
+        Conninfo.write(parameters)
     }
 
-    /// The connection string with any password replaced by `********`; safe to print or log.
+    /// The connection string with `password` and `sslpassword` replaced by `********` (through
+    /// ``maskPasswords(in:)``, the one masking function); safe to print or log.
     public var description: String {
-        parameters.map { parameter in
-            let value = parameter.key == "password" ? "********" : parameter.value
-            return "\(parameter.key)=\(Conninfo.quoteIfNeeded(value))"
-        }.joined(separator: " ")
+        Conninfo.maskPasswords(in: connectionString)
     }
 
-    /// Masks `password=...` in any text that may hold a conninfo, even one libpq cannot parse.
+    /// Writes `parameters` as a keyword/value connection string. This is the one place pgwarden
+    /// writes a conninfo (`primary_conninfo`, `pg_basebackup --dbname`, `pg_rewind --source-server`,
+    /// the connections it opens itself), so that libpq reads every value back exactly as given.
+    public static func write(_ parameters: [(key: String, value: String)]) -> String {
+        parameters.map { "\($0.key)=\(writeValue($0.value))" }.joined(separator: " ")
+    }
+
+    /// `value` as libpq's keyword/value parser reads it back unchanged: bare when it is made only of
+    /// characters that parser never treats specially, otherwise single-quoted with `\` and `'` escaped.
+    ///
+    /// libpq ends a bare value at any byte `isspace()` accepts (space, tab, newline, carriage return,
+    /// vertical tab, form feed), skips blanks after `=` (so an empty bare value would swallow the next
+    /// pair), reads `\` as an escape and a leading `'` as a quote; anything outside a short list of
+    /// ASCII characters is therefore quoted, empty values included.
+    static func writeValue(_ value: String) -> String {
+        if !value.isEmpty, value.unicodeScalars.allSatisfy(isBare) { return value }
+        return quote(value)
+    }
+
+    private static func isBare(_ scalar: Unicode.Scalar) -> Bool {
+        switch scalar {
+        case "a"..."z", "A"..."Z", "0"..."9": true
+        default: "-_./:@+,%=~*".unicodeScalars.contains(scalar)
+        }
+    }
+
+    /// The text shown instead of a secret.
+    public static let mask = "********"
+
+    /// Masks every `password` and `sslpassword` value in `text` — a conninfo (even one libpq cannot
+    /// parse), or a command line or log line that holds one — following libpq's own grammar:
+    ///
+    /// - keyword/value form: the keyword, any blanks libpq skips (`isspace`: space, tab, newline,
+    ///   carriage return, vertical tab, form feed) before and after `=`, then either a single-quoted
+    ///   value with `\` escapes or a bare value up to the next blank, with `\` escapes;
+    /// - URI form: the password of `postgresql://user:secret@host` (up to the `@`, as libpq finds it)
+    ///   and `password=`/`sslpassword=` query parameters (up to the next `&`, `#` or blank).
+    ///
+    /// Everything else is kept as it is. Where the conninfo is itself a quoted shell word (a rendered
+    /// command line), the quote that closes that word is kept after the mask, and a libpq quote written
+    /// as `'\''` inside a single-quoted word is recognised as one.
     public static func maskPasswords(in text: String) -> String {
-        var result = ""
-        var remainder = Substring(text)
-        while let range = remainder.range(of: "password") {
-            result += remainder[..<range.upperBound]
-            var rest = remainder[range.upperBound...]
-            let spaces = rest.prefix { $0 == " " }
-            rest = rest.dropFirst(spaces.count)
-            guard rest.first == "=" else {
-                remainder = remainder[range.upperBound...]
-                continue
-            }
-            result += spaces + "="
-            rest = rest.dropFirst()
-            let leading = rest.prefix { $0 == " " }
-            rest = rest.dropFirst(leading.count)
-            result += leading + "********"
-            if rest.first == "'" {
-                rest = rest.dropFirst()
-                var escaped = false
-                while let character = rest.first {
-                    rest = rest.dropFirst()
-                    if escaped {
-                        escaped = false
-                    } else if character == "\\" {
-                        escaped = true
-                    } else if character == "'" {
-                        break
-                    }
-                }
+        let scalars = Array(text.unicodeScalars)
+        var result = String.UnicodeScalarView()
+        var index = 0
+        while index < scalars.count {
+            if let masked = maskedURIPassword(scalars, at: index) {
+                result.append(contentsOf: masked.text.unicodeScalars)
+                index = masked.end
+            } else if let masked = maskedKeywordValue(scalars, at: index) {
+                result.append(contentsOf: masked.text.unicodeScalars)
+                index = masked.end
             } else {
-                rest = rest.drop { $0 != " " && $0 != "&" }
+                result.append(scalars[index])
+                index += 1
             }
-            remainder = rest
         }
-        result += remainder
-        // URI form: postgresql://user:secret@host
-        if let schemeRange = result.range(of: "://"),
-            let atIndex = result[schemeRange.upperBound...].firstIndex(of: "@"),
-            let colonIndex = result[schemeRange.upperBound..<atIndex].firstIndex(of: ":")
+        return String(result)
+    }
+
+    /// The blanks libpq's parser skips and ends bare values at (C `isspace` in the "C" locale).
+    static func isBlank(_ scalar: Unicode.Scalar) -> Bool {
+        switch scalar {
+        case " ", "\t", "\n", "\r", "\u{0B}", "\u{0C}": true
+        default: false
+        }
+    }
+
+    private static func matches(_ scalars: [Unicode.Scalar], _ word: String, at index: Int) -> Bool {
+        var position = index
+        for scalar in word.unicodeScalars {
+            guard position < scalars.count, scalars[position] == scalar else { return false }
+            position += 1
+        }
+        return true
+    }
+
+    /// At `password` (which `sslpassword` ends with): the keyword, blanks, `=`, blanks and the
+    /// masked value, and where the value ends; nil when no `=` follows.
+    private static func maskedKeywordValue(_ scalars: [Unicode.Scalar], at start: Int) -> (text: String, end: Int)? {
+        guard matches(scalars, "password", at: start) else { return nil }
+        var index = start + "password".unicodeScalars.count
+        while index < scalars.count, isBlank(scalars[index]) { index += 1 }
+        guard index < scalars.count, scalars[index] == "=" else { return nil }
+        index += 1
+        while index < scalars.count, isBlank(scalars[index]) { index += 1 }
+        var text = String(String.UnicodeScalarView(scalars[start..<index]))
+        let valueStart = index
+        guard valueStart < scalars.count else { return (text, valueStart) }
+
+        let keywordStart = start >= 3 && matches(scalars, "ssl", at: start - 3) ? start - 3 : start
+        if keywordStart > 0, scalars[keywordStart - 1] == "?" || scalars[keywordStart - 1] == "&" {
+            // A URI query parameter: percent-encoded, up to the next parameter.
+            while index < scalars.count, scalars[index] != "&", scalars[index] != "#", !isBlank(scalars[index]) {
+                index += 1
+            }
+            return (text + mask, index)
+        }
+        if matches(scalars, "'\\''", at: valueStart) {
+            // libpq's quotes inside a single-quoted shell word: `'\''` opens and closes, `\` escapes.
+            index = valueStart + 4
+            while index < scalars.count {
+                if scalars[index] == "\\" {
+                    index += matches(scalars, "'\\''", at: index + 1) ? 5 : 2
+                } else if matches(scalars, "'\\''", at: index) {
+                    return (text + "'\\''" + mask + "'\\''", index + 4)
+                } else {
+                    index += 1
+                }
+            }
+            return (text + mask, scalars.count)
+        }
+        if scalars[valueStart] == "'" {
+            index = valueStart + 1
+            while index < scalars.count {
+                if scalars[index] == "\\" {
+                    index += 2
+                } else if scalars[index] == "'" {
+                    return (text + mask, index + 1)
+                } else {
+                    index += 1
+                }
+            }
+            return (text + mask, scalars.count)
+        }
+        while index < scalars.count, !isBlank(scalars[index]) {
+            index += scalars[index] == "\\" ? 2 : 1
+        }
+        var end = min(index, scalars.count)
+        // A quote that ends the value closes a shell word around the conninfo: keep it.
+        while end > valueStart + 1, scalars[end - 1] == "'" || scalars[end - 1] == "\"", scalars[end - 2] != "\\" {
+            end -= 1
+        }
+        text += mask
+        return (text, end)
+    }
+
+    /// At `postgresql://` or `postgres://` with a password in the user part: the URI up to the
+    /// password, the mask, and where the `@` is; nil otherwise.
+    private static func maskedURIPassword(_ scalars: [Unicode.Scalar], at start: Int) -> (text: String, end: Int)? {
+        let scheme =
+            matches(scalars, "postgresql://", at: start)
+            ? "postgresql://" : matches(scalars, "postgres://", at: start) ? "postgres://" : nil
+        guard let scheme else { return nil }
+        let userStart = start + scheme.unicodeScalars.count
+        var index = userStart
+        while index < scalars.count, scalars[index] != "@", scalars[index] != "/", scalars[index] != "\n",
+            scalars[index] != "\r"
         {
-            result.replaceSubrange(result.index(after: colonIndex)..<atIndex, with: "********")
+            index += 1
         }
-        return result
+        guard index < scalars.count, scalars[index] == "@",
+            let colon = scalars[userStart..<index].firstIndex(of: ":"), colon + 1 < index
+        else { return nil }
+        return (String(String.UnicodeScalarView(scalars[start...colon])) + mask, index)
     }
 
     static func quote(_ value: String) -> String {
@@ -129,12 +237,6 @@ public struct Conninfo: Sendable, Equatable, CustomStringConvertible {
         return "'\(escaped)'"
     }
 
-    static func quoteIfNeeded(_ value: String) -> String {
-        if value.isEmpty || value.contains(where: { $0 == " " || $0 == "'" || $0 == "\\" }) {
-            return quote(value)
-        }
-        return value
-    }
 }
 
 extension String {

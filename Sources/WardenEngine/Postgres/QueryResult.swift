@@ -42,9 +42,12 @@ public struct QueryResult: Sendable {
             }
         }
 
-        /// A timestamp selected as `extract(epoch from ...)`: seconds since 1970.
+        /// A timestamp selected as `extract(epoch from ...)`: seconds since 1970. nil for SQL NULL and
+        /// for `infinity` / `-infinity` (which arrive as `Infinity` / `-Infinity`) and `NaN`: a date
+        /// that is not a point in time is no date, and arithmetic on it traps once made an integer.
         public func epochDate(_ column: String) -> Date? {
-            double(column).map { Date(timeIntervalSince1970: $0) }
+            guard let seconds = double(column), seconds.isFinite else { return nil }
+            return Date(timeIntervalSince1970: seconds)
         }
     }
 }

@@ -25,22 +25,27 @@ public struct DaemonStatusReport: Sendable {
         let now = Date()
         let rows = show.rows.map { row in
             let daemon = daemons[row.node.nodeID]
-            let running =
-                daemon?.pid != nil && (daemon?.lastSeen.map { now.timeIntervalSince($0) < staleAfter } ?? false)
+            let age = secondsSince(daemon?.lastSeen, now: now)
+            let running = (daemon?.pid ?? 0) > 0 && age.map { Double($0) < staleAfter } ?? false
             return Row(show: row, daemon: daemon, daemonRunning: running)
         }
         return DaemonStatusReport(rows: rows, issues: show.issues)
     }
 
     /// `daemon status --explain`: for each node whose daemon recorded a failover decision, that
-    /// decision in plain words (what it saw, the counts, the ranking and the rule that decided).
+    /// decision in plain words (what it saw, the counts, the ranking and the rule that decided), each
+    /// line inert for a terminal (the explanation is read from the replicated metadata).
     public var explanationLines: [String] {
         var lines: [String] = []
         for row in rows {
             guard let daemon = row.daemon, !daemon.explanation.isEmpty else { continue }
             if !lines.isEmpty { lines.append("") }
-            lines.append("Latest failover decision of \(row.show.node.label) (daemon state: \(daemon.state)):")
-            lines += daemon.explanation.split(separator: "\n", omittingEmptySubsequences: false).map { "  " + $0 }
+            lines.append(
+                TerminalText.singleLine(
+                    "Latest failover decision of \(row.show.node.label) (daemon state: \(daemon.state)):"))
+            lines += daemon.explanation.split(separator: "\n", omittingEmptySubsequences: false).map {
+                "  " + TerminalText.singleLine(String($0))
+            }
         }
         if lines.isEmpty { lines.append("No daemon has recorded a failover decision yet.") }
         return lines
@@ -65,8 +70,8 @@ public struct DaemonStatusReport: Sendable {
                 cells.append(reachable ? ((row.daemon?.paused ?? false) ? "yes" : "no") : "n/a")
                 if row.show.node.type == .primary || !row.daemonRunning {
                     cells.append("n/a")
-                } else if let seen = row.daemon?.upstreamLastSeen {
-                    cells.append("\(max(0, Int(now.timeIntervalSince(seen)))) second(s) ago")
+                } else if let seconds = Self.secondsSince(row.daemon?.upstreamLastSeen, now: now) {
+                    cells.append("\(seconds) second(s) ago")
                 } else {
                     cells.append("n/a")
                 }
@@ -74,18 +79,30 @@ public struct DaemonStatusReport: Sendable {
             })
     }
 
-    /// repmgr's CSV: id,name,type,reachable,daemon running,pid,paused,priority,upstream seconds,location.
+    /// repmgr's CSV: id,name,type,reachable,daemon running,pid,paused,priority,upstream seconds,location
+    /// (each field one inert line, ``TerminalText/singleLine(_:)``).
     public var csvLines: [String] {
         let now = Date()
         return rows.map { row in
             let node = row.show.node
-            let seen = row.daemon?.upstreamLastSeen.map { String(max(0, Int(now.timeIntervalSince($0)))) } ?? "-1"
+            let seen = Self.secondsSince(row.daemon?.upstreamLastSeen, now: now).map(String.init) ?? "-1"
             return [
                 String(node.nodeID), node.nodeName, node.type.rawValue, row.show.observation.reachable ? "1" : "0",
                 row.daemonRunning ? "1" : "0", row.daemonRunning ? (row.daemon?.pid.map(String.init) ?? "-1") : "-1",
                 (row.daemon?.paused ?? false) ? "1" : "0", String(node.priority),
                 node.type == .primary ? "-1" : seen, node.location,
-            ].joined(separator: ",")
+            ].map(TerminalText.singleLine).joined(separator: ",")
         }
+    }
+
+    /// Whole seconds from `date` to `now`, for a timestamp read from the replicated metadata (which any
+    /// node's row can set to anything): nil when there is none; 0 for a date in the future (clock skew);
+    /// clamped to `Int`'s range, so that no value the table can hold makes the conversion trap.
+    static func secondsSince(_ date: Date?, now: Date) -> Int? {
+        guard let date else { return nil }
+        let seconds = now.timeIntervalSince(date)
+        guard seconds.isFinite else { return nil }
+        if seconds <= 0 { return 0 }
+        return seconds < Double(Int.max) ? Int(seconds) : Int.max
     }
 }

@@ -15,8 +15,11 @@ public struct TextTable: Sendable {
         self.rows = rows
     }
 
-    /// The lines of the table, without trailing newlines.
+    /// The lines of the table, without trailing newlines. Every cell is made one inert line
+    /// (``TerminalText/singleLine(_:)``): cells hold values from the metadata.
     public func lines(trailingSpaceOnRows: Bool = false) -> [String] {
+        let headers = headers.map(TerminalText.singleLine)
+        let rows = rows.map { $0.map(TerminalText.singleLine) }
         let widths = headers.indices.map { column in
             rows.reduce(Self.width(of: headers[column])) { widest, row in
                 column < row.count ? max(widest, Self.width(of: row[column])) : widest
