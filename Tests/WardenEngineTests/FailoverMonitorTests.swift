@@ -516,7 +516,8 @@ struct FailoverMonitorTests {
         rival.send(.voteRequested(request, localLSN: LSN(lsn + 1)), at: 1500)
         #expect(rival.voteReply?.reason == "this node ranks higher (LSN 0/502DF91, priority 100)")
 
-        var witness = Daemon(4, settings())
+        // Started long enough ago that its start-up lease hold is over.
+        var witness = Daemon(4, settings(), at: -10_000)
         witness.send(.voteRequested(request, localLSN: nil), at: 1500)
         #expect(witness.voteReply?.granted == true)
         #expect(
@@ -686,6 +687,15 @@ struct FailoverMonitorTests {
     @Test("the primary's own server: retries, degraded monitoring, recovery")
     func localNode() {
         var primary = Daemon(1, settings())
+        // Two of the three voters grant the first lease request: held until 5.881 s, fenced at 4.881 s.
+        let first = LeaseRequest(holderID: 1, term: 1, sequence: 1)
+        for voter in [2, 3] {
+            primary.send(
+                .leaseReplied(
+                    LeaseReply(
+                        voterID: voter, request: first, granted: true, reason: "granted", knownTerm: 1,
+                        knownPrimaryID: 1)), at: 10)
+        }
         primary.send(.localNodeUnreachable(detail: "connection refused"), at: 2000)
         #expect(primary.events == ["repmgrd_local_disconnect"])
         primary.send(.tick, at: 3000)
@@ -693,8 +703,8 @@ struct FailoverMonitorTests {
         primary.send(.localNodeUnreachable(detail: "connection refused"), at: 3001)
         #expect(
             primary.state.phase == .degraded(.localNodeDown, since: MonitorInstant(milliseconds: 3001), rerunAt: nil))
-        primary.send(.tick, at: 5000)
-        primary.send(.localNodeReachable, at: 5001)
+        primary.send(.tick, at: 4000)
+        primary.send(.localNodeReachable, at: 4001)
         #expect(primary.state.phase == .monitoring)
         #expect(primary.events == ["repmgrd_local_reconnect"])
 

@@ -91,6 +91,7 @@ public final class FailoverDaemon: @unchecked Sendable {
     {
         log(OperationMessage(.notice, "pgwarden daemon starting up (PID \(getpid()))"))
         let conninfo = try Conninfo(parsing: configuration.conninfo)
+        await startLeaseFencedServer(configuration: configuration, log: log)
         var connection: PostgresConnection?
         while connection == nil {
             do {
@@ -122,6 +123,21 @@ public final class FailoverDaemon: @unchecked Sendable {
             local: connection)
         await daemon.loop(initialPause: await DaemonStatusTable.isPaused(nodeID: configuration.nodeID, in: catalog))
         return daemon.exitRequest?.status ?? .success
+    }
+
+    /// A server that an earlier run of this daemon stopped when its lease ran out (the data
+    /// directory's marker says so) is started again, as a standby (its standby.signal), so that
+    /// this daemon can connect and either win the lease back or rejoin it to the new primary.
+    private static func startLeaseFencedServer(configuration: NodeConfiguration, log: MessageSink) async {
+        let data = configuration.dataDirectory
+        guard let term = StoppedPrimaryFence.leaseFenceTerm(dataDirectory: data),
+            !StoppedPrimaryFence.serverRunning(dataDirectory: data)
+        else { return }
+        log(
+            OperationMessage(
+                .notice, "this node was fenced when its lease of term \(term) ran out: starting its server as a standby"))
+        _ = await ChildProcess.runLogged(
+            ["/bin/sh", "-c", serviceCommands(configuration).start], logFile: data + "/pgwarden-server.log")
     }
 
     private func loop(initialPause: Bool) async {
@@ -649,7 +665,9 @@ public final class FailoverDaemon: @unchecked Sendable {
     }
 
     /// How this node's server is started and stopped (`service_*_command`, or pg_ctl).
-    private var serviceCommands: ServiceCommands {
+    private var serviceCommands: ServiceCommands { Self.serviceCommands(configuration) }
+
+    private static func serviceCommands(_ configuration: NodeConfiguration) -> ServiceCommands {
         ServiceCommands(
             configuration: configuration, dataDirectory: configuration.dataDirectory,
             fallbackBindir: ShellQuoting.quote(

@@ -600,11 +600,12 @@ struct MonitorTransition {
                 // Invariant: no vote for itself while this node's promise to the old primary binds.
                 explanation.result = .cancelled(.leaseBinding(holderID: grant.holderID, term: grant.term))
                 recordDecision(explanation)
+                let whom = grant.holderID.map { label($0) } ?? "the primary (before this daemon started)"
                 effects.append(
                     .log(
                         .notice,
-                        "this node granted \(label(grant.holderID)) the lease of term \(grant.term): electing again "
-                            + "in \(bindsFor(grant)), when it has expired"))
+                        "this node granted \(whom) the lease of term \(grant.term): electing again in "
+                            + "\(bindsFor(grant)), when it has expired"))
                 state.electionDeferredUntil = grant.expiresAt
                 return
             }
@@ -751,7 +752,11 @@ struct MonitorTransition {
         let refusal =
             voteRefusal(request, localLSN: localLSN)
             ?? binding.map { grant in
-                "this node granted \(label(grant.holderID)) the lease of term \(grant.term), binding for another "
+                guard let holder = grant.holderID else {
+                    return "this daemon started recently and may have granted the primary's lease before: it backs "
+                        + "no candidate for another " + bindsFor(grant)
+                }
+                return "this node granted \(label(holder)) the lease of term \(grant.term), binding for another "
                     + bindsFor(grant)
             }
         if refusal == nil { bindToCandidate(request.candidateID, term: request.term) }

@@ -232,6 +232,11 @@ final class SimulatedCluster {
     }
 
     private func startDaemon(_ node: Int) {
+        // A server its daemon fenced for its lease is started (as a standby) by the next daemon.
+        if !nodes[index(node)].postgresUp, nodes[index(node)].fenceMarker != nil, nodes[index(node)].machineUp {
+            nodes[index(node)].daemonWaitsForServer = false
+            startPostgres(node)
+        }
         // The real daemon waits until it can connect to its own server before it starts monitoring.
         guard nodes[index(node)].postgresUp else {
             nodes[index(node)].daemonWaitsForServer = true
