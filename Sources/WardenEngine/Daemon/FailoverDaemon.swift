@@ -848,7 +848,9 @@ public final class FailoverDaemon: @unchecked Sendable {
         }
         let nodeID = configuration.nodeID
         let phase = state.phase.name
-        let explanation = explanationText
+        let lease = state.leaseSummary(context: context, now: now)
+        let explanation = ([lease].compactMap { $0 } + [explanationText]).filter { !$0.isEmpty }
+            .joined(separator: "\n")
         let link = primaryLink
         onPrimary { primary throws(WardenError) in
             try await link.ensureStatusTable(on: primary)

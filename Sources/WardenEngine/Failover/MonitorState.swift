@@ -31,9 +31,6 @@ public struct MonitorState: Sendable, Equatable, Codable {
     public var pollRequestedAt: MonitorInstant?
     /// Peer polls asked for and not answered yet (answers come in the order asked).
     public var pollsPending = 0
-    /// Polls given up on (unanswered for too long) whose late answers are still to come: they
-    /// come first, and are too old to decide an election on.
-    public var pollsForgotten = 0
     /// The latest failover decision, with its explanation.
     public var lastDecision: FailoverExplanation?
     /// The lease this node holds while it is primary (see ``PrimaryLease``).

@@ -14,6 +14,9 @@ struct MonitorTransition {
 
     var settings: FailoverSettings { context.settings }
     var selfID: Int { context.nodeID }
+    /// Polls outstanding beyond which their answers are taken as lost.
+    static let pollsRemembered = 4
+
     /// How long a check or poll may stay unanswered before it is asked for again.
     private var requestGuard: Int64 { settings.peerTimeout + settings.monitorInterval }
 
@@ -76,9 +79,11 @@ struct MonitorTransition {
             state.checkRequestedAt = nil
         }
         if let asked = state.pollRequestedAt, now.milliseconds(since: asked) >= requestGuard {
+            // Asked again from now on; the late answers still count in order, so that only the
+            // answer to the newest poll decides an election. Answers lost for good (more than a
+            // few outstanding) are given up on.
             state.pollRequestedAt = nil
-            state.pollsForgotten += state.pollsPending
-            state.pollsPending = 0
+            if state.pollsPending > Self.pollsRemembered { state.pollsPending = 0 }
         }
     }
 
@@ -272,14 +277,9 @@ struct MonitorTransition {
     private mutating func peersPolled(localLSN: LSN?, views: [PeerView]) {
         // An answer to an older poll, or one so late that it was given up on (the daemon hung),
         // still tells of newer primaries; an election waits for the answer to its own poll.
-        let stale = state.pollsForgotten > 0
-        let latest = !stale && state.pollsPending == 1
+        let latest = state.pollsPending == 1
         if latest, let askedAt = state.pollRequestedAt { countVacantVoters(views, askedAt: askedAt) }
-        if stale {
-            state.pollsForgotten -= 1
-        } else {
-            state.pollsPending = max(state.pollsPending - 1, 0)
-        }
+        state.pollsPending = max(state.pollsPending - 1, 0)
         if state.pollsPending == 0 { state.pollRequestedAt = nil }
         if let claim = newestClaim(in: views) {
             if state.role == .primary {

@@ -89,6 +89,7 @@ final class NamespaceSwitch: @unchecked Sendable {
     private var nodes: [String: (namespace: NetworkNamespace, address: String)] = [:]
     private var order: [String] = []
     private var cutPair: (String, String)?
+    private var isolated: String?
     private var torndown = false
     private let listFile: String
     private var watchdog: pid_t?
@@ -174,8 +175,24 @@ final class NamespaceSwitch: @unchecked Sendable {
         }
     }
 
-    /// Restores the link cut by ``cut(_:_:)``.
+    /// Cuts `label` off from every other node: its switch port goes down, so its packets are
+    /// dropped without a reset (what a failed link or switch does). ``heal()`` restores it.
+    func isolate(_ label: String) throws {
+        _ = try namespace(label)
+        try lock.withLock {
+            if let current = cutPair { throw HarnessError("\(current.0)-\(current.1) is already cut") }
+            if let current = isolated { throw HarnessError("\(current) is already isolated") }
+            isolated = label
+        }
+        try switchNamespace.ip(["link", "set", "dev", "p-\(label)", "down"])
+    }
+
+    /// Restores the link cut by ``cut(_:_:)`` or the node cut off by ``isolate(_:)``.
     func heal() throws {
+        if let label = lock.withLock({ isolated }) {
+            try switchNamespace.ip(["link", "set", "dev", "p-\(label)", "up"])
+            lock.withLock { isolated = nil }
+        }
         guard let (a, b) = lock.withLock({ cutPair }) else { return }
         for label in [a, b] {
             try switchNamespace.ip(["link", "set", "dev", "p-\(label)", "type", "bridge_slave", "isolated", "off"])
