@@ -8,6 +8,8 @@ public struct LeaseRequest: Sendable, Equatable, Codable {
     public var term: Int
     /// Its request number, growing by one with each round.
     public var sequence: Int
+    /// Sent by a primary that fenced itself when its lease ran out (nil: an ordinary renewal).
+    public var afterFence: Bool?
 
     /// A request of `holderID` for the lease of `term`.
     public init(holderID: Int, term: Int, sequence: Int) {

@@ -16,7 +16,8 @@ extension MonitorTransition {
         if !lease.lost, state.phase != .monitoring { return }
         let voters = leaseVoters
         guard !voters.isEmpty else { return }
-        let request = lease.nextRequest(holderID: selfID, at: now)
+        var request = lease.nextRequest(holderID: selfID, at: now)
+        if lease.lost { request.afterFence = true }
         state.lease = lease
         effects.append(.requestLease(request, voters: voters))
     }
@@ -188,6 +189,15 @@ extension MonitorTransition {
     private func leaseRefusal(_ request: LeaseRequest) -> String? {
         if state.role == .primary, enforcesLease {
             return "this node is running as primary (term \(state.reportedTerm))"
+        }
+        // A primary that fenced itself asks again; a node busy replacing it must not be bound by
+        // that, or a hung primary's daemon would keep its standbys from ever electing.
+        if request.afterFence == true {
+            switch state.phase {
+            case .electing, .requestingVotes, .validating, .promoting, .waitingForNewPrimary:
+                return "this node is electing a new primary"
+            default: break
+            }
         }
         if request.term < state.term {
             return "term \(request.term) is older than term \(state.term) of primary \(label(state.primaryNodeID))"

@@ -356,11 +356,17 @@ public final class PostgresConnection: @unchecked Sendable {
         return message.hasPrefix("ERROR:  ") ? String(message.dropFirst(8)) : message
     }
 
+    /// Sends a cancel request on a thread of its own: PQcancel opens a new connection with a
+    /// blocking connect, which to a host whose packets are dropped takes minutes; the query's own
+    /// wait (one more second, see ``runBlocking``) must not wait for that.
     private func cancel() {
         guard let handle = PQgetCancel(raw) else { return }
-        defer { PQfreeCancel(handle) }
-        var buffer = [CChar](repeating: 0, count: 256)
-        _ = PQcancel(handle, &buffer, Int32(buffer.count))
+        let request = CancelRequest(handle: handle)
+        Thread.detachNewThread {
+            var buffer = [CChar](repeating: 0, count: 256)
+            _ = PQcancel(request.handle, &buffer, Int32(buffer.count))
+            PQfreeCancel(request.handle)
+        }
     }
 
     private func queryError(_ message: String, sql: String) -> WardenError {
@@ -396,4 +402,9 @@ extension Duration {
         let total = Double(milliseconds) / 1000
         return total == total.rounded() ? "\(Int(total)) s" : String(format: "%.1f s", total)
     }
+}
+
+/// A libpq cancel handle handed to the thread that sends it (libpq allows PQcancel from any thread).
+private struct CancelRequest: @unchecked Sendable {
+    let handle: OpaquePointer
 }
