@@ -32,6 +32,11 @@ public struct MonitorInstant: Sendable, Hashable, Comparable, Codable, CustomStr
             + "s"
     }
 
+    /// A duration in seconds with three decimals, e.g. `4.881 s`.
+    public static func durationText(milliseconds: Int64) -> String {
+        MonitorInstant(milliseconds: milliseconds).description.dropLast() + " s"
+    }
+
     /// Earlier instants come first.
     public static func < (lhs: MonitorInstant, rhs: MonitorInstant) -> Bool { lhs.milliseconds < rhs.milliseconds }
 }

@@ -41,7 +41,7 @@ extension MonitorTransition {
         guard state.role == .primary, var lease = state.lease else { return }
         let voters = Set(leaseVoters)
         for view in views where voters.contains(view.nodeID) && view.reachable && view.reportMissing == true {
-            lease.vacant(view.nodeID, at: askedAt)
+            lease.bind(view.nodeID, from: askedAt)
         }
         state.lease = lease
     }
@@ -148,7 +148,7 @@ extension MonitorTransition {
     mutating func takeLease(after candidacy: Candidacy) {
         let requestedAt = candidacy.requestedAt ?? now
         var lease = PrimaryLease(term: candidacy.term, graceUntil: requestedAt.advanced(by: settings.leaseSafeDuration))
-        for voter in candidacy.granted where voter != selfID { lease.vacant(voter, at: requestedAt) }
+        for voter in candidacy.granted where voter != selfID { lease.bind(voter, from: requestedAt) }
         state.lease = lease
         state.leaseGrant = nil
         state.releasedLease = nil
@@ -159,13 +159,7 @@ extension MonitorTransition {
 
     mutating func answerLease(_ request: LeaseRequest) {
         guard request.holderID != selfID else { return }
-        if state.role == .primary {
-            if request.term > (state.promotedTerm ?? state.term) {
-                stepDown(newPrimary: request.holderID, term: request.term)
-            }
-        } else if request.term > state.term {
-            adopt(request.holderID, term: request.term)
-        }
+        learnPrimary(request.holderID, term: request.term)
         // The primary this node is about to replace asks for its lease: it may well be back.
         if case .electing(let failed, _) = state.phase, failed == request.holderID, let upstream = state.upstreamNodeID {
             requestUpstreamCheck(upstream)
@@ -259,7 +253,5 @@ extension MonitorTransition {
         seconds(grant.expiresAt.milliseconds(since: now))
     }
 
-    private func seconds(_ milliseconds: Int64) -> String {
-        MonitorInstant(milliseconds: milliseconds).description.dropLast() + " s"
-    }
+    private func seconds(_ milliseconds: Int64) -> String { MonitorInstant.durationText(milliseconds: milliseconds) }
 }

@@ -739,15 +739,19 @@ struct MonitorTransition {
 
     // MARK: - Votes given to others
 
+    /// A message names `node` as the primary of `term`: a primary of an older term steps down,
+    /// any other node follows the newer primary.
+    mutating func learnPrimary(_ node: Int, term: Int) {
+        if state.role == .primary {
+            if term > (state.promotedTerm ?? state.term) { stepDown(newPrimary: node, term: term) }
+        } else if term > state.term {
+            adopt(node, term: term)
+        }
+    }
+
     private mutating func answerVote(_ request: VoteRequest, localLSN: LSN?) {
         guard request.candidateID != selfID else { return }
-        if state.role == .primary {
-            if request.primaryTerm > (state.promotedTerm ?? state.term) {
-                stepDown(newPrimary: request.failedPrimaryID, term: request.primaryTerm)
-            }
-        } else if request.primaryTerm > state.term {
-            adopt(request.failedPrimaryID, term: request.primaryTerm)
-        }
+        learnPrimary(request.failedPrimaryID, term: request.primaryTerm)
         let binding = bindingGrant(against: request.candidateID)
         let refusal =
             voteRefusal(request, localLSN: localLSN)

@@ -66,8 +66,9 @@ public struct PrimaryLease: Sendable, Equatable, Codable {
         grantedAt[voter] = max(grantedAt[voter] ?? sent, sent)
     }
 
-    /// Counts `voter` as bound from `instant` on (its daemon was not running when polled then).
-    mutating func vacant(_ voter: Int, at instant: MonitorInstant) {
+    /// Counts `voter` as bound to this lease from `instant` on: it voted for this node (the vote
+    /// request was sent then), or its daemon was not running when it was polled then.
+    mutating func bind(_ voter: Int, from instant: MonitorInstant) {
         grantedAt[voter] = max(grantedAt[voter] ?? instant, instant)
     }
 

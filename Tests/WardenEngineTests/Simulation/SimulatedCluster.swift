@@ -109,8 +109,6 @@ final class SimulatedCluster {
     private var returningPrimarySince: Int64?
     /// Since when each writable primary has been unable to reach enough voters to hold its lease.
     private var cutOffSince: [Int: Int64] = [:]
-    /// The time from a cut-off primary's isolation to its server stopping, per isolation.
-    private(set) var isolations: [(cut: Int64, stopped: Int64?)] = []
 
     init(scenario: SimulationScenario, tracing: Bool = false) {
         self.scenario = scenario
@@ -590,7 +588,6 @@ final class SimulatedCluster {
             }
         case .isolate(let target, let duration):
             guard let node = resolve(target) else { return }
-            if isWritablePrimary(node) { isolations.append((now, nil)) }
             for other in nodes.map(\.id) where other != node {
                 setLink(node, other, up: false)
                 if let duration { queue.push(.setLink(node, other, up: true), at: now + duration) }
@@ -678,9 +675,6 @@ final class SimulatedCluster {
         freezeWAL()
         nodes[i].selfFenced = true
         nodes[i].fenceMarker = nodes[i].monitor?.lease?.term
-        if let open = isolations.lastIndex(where: { $0.stopped == nil }), isWritablePrimary(node) {
-            isolations[open].stopped = now
-        }
         stopPostgres(node)
     }
 
