@@ -40,6 +40,10 @@ public final class FailoverDaemon: @unchecked Sendable {
     private let inbox: DaemonInbox
     private let primaryLink = PrimaryLink()
     private let peerLinks = PeerLinks()
+    /// Peers' reports unchanged for three monitoring intervals are stale.
+    private let reportFreshness: ReportFreshness
+    /// This daemon's report publications so far.
+    private var publications = 0
     /// Whether the local server ran as the primary at the last look (housekeeping, or a
     /// promotion by this daemon); metadata writes then go to it directly.
     private var localRunsAsPrimary = false
@@ -69,6 +73,7 @@ public final class FailoverDaemon: @unchecked Sendable {
         self.context = context
         self.mailbox = mailbox
         self.local = local
+        self.reportFreshness = ReportFreshness(limit: .seconds(3 * max(configuration.monitorIntervalSeconds, 1)))
         self.wakeup = DaemonWakeup(mailboxDirectory: mailbox.directory)
         self.inbox = DaemonInbox(wakeup: wakeup)
         self.started = clock.now
@@ -135,7 +140,8 @@ public final class FailoverDaemon: @unchecked Sendable {
         else { return }
         log(
             OperationMessage(
-                .notice, "this node was fenced when its lease of term \(term) ran out: starting its server as a standby"))
+                .notice, "this node was fenced when its lease of term \(term) ran out: starting its server as a standby"
+            ))
         _ = await ChildProcess.runLogged(
             ["/bin/sh", "-c", serviceCommands(configuration).start], logFile: data + "/pgwarden-server.log")
     }
@@ -291,19 +297,17 @@ public final class FailoverDaemon: @unchecked Sendable {
                 let current = local
                 let conninfo = configuration.conninfo
                 inBackground { await Self.checkLocal(current, conninfo: conninfo) }
-            case .pollPeers(let ids):
+            case .pollPeers(let ids, let bestEffort):
                 // Only an election ranks by the local LSN, and a primary holds none.
                 let localLSN = state.role == .primary ? nil : await localReceivedLSN()
                 let records = ids.compactMap { record(forNode: $0) }
-                let root = mailboxRoot
-                let staleAfter = Double(max(configuration.monitorIntervalSeconds, 1)) * 3
-                let links = peerLinks
+                let peerPoll = PeerPoll(
+                    links: peerLinks, mailboxRoot: mailboxRoot, freshness: reportFreshness, timeout: .seconds(2))
                 inBackground {
                     .observation(
                         .peersPolled(
                             localLSN: localLSN,
-                            views: await Self.pollPeers(
-                                records, links: links, mailboxRoot: root, staleAfter: staleAfter)))
+                            views: await peerPoll.views(of: records, bestEffort: Set(bestEffort))))
                 }
             case .recordVote(let vote):
                 do {
@@ -396,63 +400,6 @@ public final class FailoverDaemon: @unchecked Sendable {
     }
 
     private var mailboxRoot: String { (mailbox.directory as NSString).deletingLastPathComponent }
-
-    /// Polls every peer at once: its server's recovery state and received LSN, and its daemon's report.
-    private static func pollPeers(
-        _ records: [NodeRecord], links: PeerLinks, mailboxRoot: String, staleAfter: Double
-    ) async -> [PeerView] {
-        await withTaskGroup(of: PeerView.self) { group in
-            for record in records {
-                group.addTask {
-                    // A kept link may have died with its server since the last poll: one retry on a new one.
-                    for _ in 0..<2 {
-                        guard let link = await links.link(to: record, timeout: .seconds(2)) else { break }
-                        if let view = await poll(record, via: link, mailboxRoot: mailboxRoot, staleAfter: staleAfter) {
-                            return view
-                        }
-                        links.drop(link, nodeID: record.nodeID)
-                    }
-                    return PeerView.unreachable(record)
-                }
-            }
-            var views: [PeerView] = []
-            for await view in group { views.append(view) }
-            return views.sorted { $0.nodeID < $1.nodeID }
-        }
-    }
-
-    /// One peer's view through `link`, in one round trip; nil when the query failed.
-    private static func poll(
-        _ record: NodeRecord, via link: PeerLinks.Link, mailboxRoot: String, staleAfter: Double
-    ) async -> PeerView? {
-        let directory = DaemonMailbox.directory(
-            root: mailboxRoot, systemIdentifier: link.systemIdentifier, node: record)
-        guard
-            let facts = try? await link.connection.query(
-                """
-                SELECT pg_catalog.pg_is_in_recovery() AS in_recovery,
-                       GREATEST(pg_catalog.pg_last_wal_receive_lsn(), pg_catalog.pg_last_wal_replay_lsn())::text AS lsn,
-                       pg_catalog.pg_read_file($1, 0, 1000000, true) AS report
-                """, [DaemonMailbox.reportPath(in: directory)], timeout: .seconds(2)
-            ).first
-        else { return nil }
-        let inRecovery = facts.bool("in_recovery")
-        let lsn = facts.lsn("lsn")
-        let reportMissing = facts.string("report") == nil
-        if let report = DaemonMailbox.decodeReport(facts.string("report")),
-            Date().timeIntervalSince(report.writtenAt) < staleAfter
-        {
-            var view = report.view
-            view.inRecovery = record.type == .witness ? nil : inRecovery
-            view.receivedLSN = lsn
-            return view
-        }
-        return PeerView(
-            nodeID: record.nodeID, reachable: true, daemonRunning: false, isWitness: record.type == .witness,
-            inRecovery: record.type == .witness ? nil : inRecovery, receivedLSN: lsn, priority: record.priority,
-            location: record.location, failover: nil, upstreamNodeID: record.upstreamNodeID, seesUpstream: false,
-            upstreamLastSeenAgo: nil, term: 0, primaryNodeID: nil, isPaused: false, reportMissing: reportMissing)
-    }
 
     /// Delivers a message to each node's daemon in the background.
     private func send(_ message: DaemonMessage, to nodeIDs: [Int]) async {
@@ -836,7 +783,8 @@ public final class FailoverDaemon: @unchecked Sendable {
         let view = state.report(
             nodeID: configuration.nodeID, settings: context.settings, inRecovery: facts?.inRecovery,
             receivedLSN: facts?.position, now: now)
-        mailbox.publish(PeerReport(view: view, writtenAt: Date()))
+        publications += 1
+        mailbox.publish(PeerReport(view: view, publication: publications))
         if configuration.logStatusInterval > 0,
             now.milliseconds(since: lastStatusLog) >= Int64(configuration.logStatusInterval) * 1000
         {

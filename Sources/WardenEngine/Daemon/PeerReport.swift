@@ -1,14 +1,13 @@
-import Foundation
-
-/// What a daemon publishes about itself every monitoring tick (its ``PeerView`` as the state
-/// machine reports it) with the wall-clock time it was written, so that a reader can tell a
-/// live daemon from a stale file.
+/// What a daemon publishes about itself every monitoring tick: its ``PeerView`` as the state
+/// machine reports it, numbered so that a reader can tell a live daemon (the number keeps
+/// changing) from a stale file by its own clock (``ReportFreshness``).
 public struct PeerReport: Sendable, Equatable, Codable {
     public var view: PeerView
-    public var writtenAt: Date
+    /// Counts the daemon's publications since it started.
+    public var publication: Int
 
-    public init(view: PeerView, writtenAt: Date) {
+    public init(view: PeerView, publication: Int) {
         self.view = view
-        self.writtenAt = writtenAt
+        self.publication = publication
     }
 }

@@ -12,8 +12,9 @@ public enum MonitorEffect: Sendable, Equatable {
     case checkLocalNode
     /// Ask these nodes (their servers and daemons, in parallel, one `connect_timeout` in total)
     /// what they see; answer with ``MonitorObservation/peersPolled(localLSN:views:)``, answers to
-    /// several polls in the order they were asked for.
-    case pollPeers(nodeIDs: [Int])
+    /// several polls in the order they were asked for. The answer does not wait for the
+    /// `bestEffort` nodes: one that has not answered when the others have is reported unreachable.
+    case pollPeers(nodeIDs: [Int], bestEffort: [Int])
     /// Store this vote durably before sending anything else.
     case recordVote(VoteRecord)
     /// Send the request to each voter; deliver each answer as ``MonitorObservation/voteReplied(_:)``.

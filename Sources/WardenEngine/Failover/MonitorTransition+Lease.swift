@@ -15,7 +15,12 @@ extension MonitorTransition {
         guard state.role == .primary, var lease = state.lease, !lease.released, !isSuperseded else { return }
         if !lease.lost, state.phase != .monitoring { return }
         let voters = leaseVoters
-        guard !voters.isEmpty else { return }
+        guard !voters.isEmpty else {
+            // Nobody is left who could elect a replacement (the primary it replaced has been marked
+            // failed since it fenced): the lease binds no one, and the server may take writes.
+            if lease.lost { regainLease(reason: "no other node can elect a primary any more") }
+            return
+        }
         var request = lease.nextRequest(holderID: selfID, at: now)
         if lease.lost { request.afterFence = true }
         state.lease = lease
@@ -29,7 +34,11 @@ extension MonitorTransition {
         if reply.granted {
             lease.grant(by: reply.voterID, sequence: reply.request.sequence)
             state.lease = lease
-            regainLease()
+            if lease.lost, let until = lease.majorityValidUntil(voters: leaseVoters, settings: settings),
+                until.advanced(by: -settings.leaseFenceLead) > now
+            {
+                regainLease(reason: "enough voters granted the lease of term \(lease.term) again")
+            }
         } else if reply.knownTerm > lease.term, let primary = reply.knownPrimaryID, primary != selfID {
             stepDown(newPrimary: primary, term: reply.knownTerm)
         }
@@ -91,15 +100,13 @@ extension MonitorTransition {
 
     /// A primary that fenced itself holds its lease again: the voters it needs granted a request
     /// it sent after the fence, so none of them can have backed another candidate since (the
-    /// same argument as for any renewal). It starts its server again and monitors as before.
-    private mutating func regainLease() {
-        guard state.role == .primary, !isSuperseded, var lease = state.lease, lease.lost,
-            let until = lease.majorityValidUntil(voters: leaseVoters, settings: settings),
-            until.advanced(by: -settings.leaseFenceLead) > now
-        else { return }
+    /// same argument as for any renewal), or no voter is left. It starts its server again and
+    /// monitors as before.
+    private mutating func regainLease(reason cause: String) {
+        guard state.role == .primary, !isSuperseded, var lease = state.lease, lease.lost else { return }
         lease.lost = false
         state.lease = lease
-        let reason = "enough voters granted the lease of term \(lease.term) again: starting this node's server again"
+        let reason = "\(cause): starting this node's server again"
         effects.append(.log(.notice, reason))
         effects.append(.recordEvent(MonitorEvent("repmgrd_lease_regained", details: reason)))
         effects.append(.resumeLocalServer(reason: reason))
@@ -114,7 +121,9 @@ extension MonitorTransition {
         lease.lost = true
         state.lease = lease
         effects.append(
-            .log(.warning, "this node fenced itself when its lease of term \(term) ran out: asking the voters for it again"))
+            .log(
+                .warning,
+                "this node fenced itself when its lease of term \(term) ran out: asking the voters for it again"))
         enterDegraded(.leaseLost(granted: 0, voters: leaseVoters.count))
         renewLease()
     }
@@ -126,7 +135,8 @@ extension MonitorTransition {
         state.lease = lease
         effects.append(.log(.warning, "the local server stopped: releasing the lease of term \(lease.term)"))
         effects.append(
-            .releaseLease(LeaseRelease(holderID: selfID, term: lease.term, sequence: lease.sequence), voters: leaseVoters))
+            .releaseLease(
+                LeaseRelease(holderID: selfID, term: lease.term, sequence: lease.sequence), voters: leaseVoters))
         if state.phase == .monitoring { localNodeFailed("the server is not running") }
     }
 
@@ -138,7 +148,8 @@ extension MonitorTransition {
         // Numbered after the released requests: a voter that hears of the release late keeps these.
         renewed.sequence = lease.sequence
         state.lease = renewed
-        effects.append(.log(.notice, "the local server runs again: asking the voters for the lease of term \(lease.term)"))
+        effects.append(
+            .log(.notice, "the local server runs again: asking the voters for the lease of term \(lease.term)"))
     }
 
     /// The lease of a node promoted now. Every vote it won was also a grant, from the moment the
@@ -161,7 +172,8 @@ extension MonitorTransition {
         guard request.holderID != selfID else { return }
         learnPrimary(request.holderID, term: request.term)
         // The primary this node is about to replace asks for its lease: it may well be back.
-        if case .electing(let failed, _) = state.phase, failed == request.holderID, let upstream = state.upstreamNodeID {
+        if case .electing(let failed, _) = state.phase, failed == request.holderID, let upstream = state.upstreamNodeID
+        {
             requestUpstreamCheck(upstream)
         }
         let refusal = leaseRefusal(request)
@@ -171,7 +183,8 @@ extension MonitorTransition {
             let expires = now.advanced(by: settings.leaseDuration)
             let longer = state.leaseGrant.flatMap { $0.binds(at: now) && $0.expiresAt > expires ? $0.expiresAt : nil }
             state.leaseGrant = LeaseGrant(
-                holderID: request.holderID, term: request.term, expiresAt: longer ?? expires, sequence: request.sequence)
+                holderID: request.holderID, term: request.term, expiresAt: longer ?? expires, sequence: request.sequence
+            )
         }
         let reply = LeaseReply(
             voterID: selfID, request: request, granted: refusal == nil, reason: refusal ?? "granted",

@@ -965,7 +965,9 @@ struct MonitorTransition {
             }
         case .electing:
             // An election waiting for a lease to expire keeps checking: the primary may be back.
-            if state.electionDeferredUntil != nil, let upstream = state.upstreamNodeID { requestUpstreamCheck(upstream) }
+            if state.electionDeferredUntil != nil, let upstream = state.upstreamNodeID {
+                requestUpstreamCheck(upstream)
+            }
         case .upstreamLost, .localNodeLost, .requestingVotes, .validating, .promoting, .following, .rejoining:
             break
         }
@@ -985,10 +987,15 @@ struct MonitorTransition {
 
     mutating func requestPoll(force: Bool) {
         guard force || state.pollRequestedAt == nil else { return }
-        let others = context.otherNodeIDs
+        var bestEffort: [Int] = []
+        if case .electing(let failedPrimary, _) = state.phase {
+            // This daemon has just found the failed primary unreachable: waiting for it again, when
+            // it is cut off, would hold the election up for a connect timeout or two.
+            bestEffort = [failedPrimary]
+        }
         state.pollRequestedAt = now
         state.pollsPending += 1
-        effects.append(.pollPeers(nodeIDs: others))
+        effects.append(.pollPeers(nodeIDs: context.otherNodeIDs, bestEffort: bestEffort))
     }
 
     private func nextWakeUp() -> MonitorInstant {

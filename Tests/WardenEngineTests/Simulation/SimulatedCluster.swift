@@ -215,7 +215,9 @@ final class SimulatedCluster {
         let elapsed = local.milliseconds - state.clockOffset
         var time = elapsed * 1_000_000 / (1_000_000 + state.clockRatePPM)
         while state.clockOffset + time + time * state.clockRatePPM / 1_000_000 < local.milliseconds { time += 1 }
-        while time > 0, state.clockOffset + (time - 1) + (time - 1) * state.clockRatePPM / 1_000_000 >= local.milliseconds {
+        while time > 0,
+            state.clockOffset + (time - 1) + (time - 1) * state.clockRatePPM / 1_000_000 >= local.milliseconds
+        {
             time -= 1
         }
         return time
@@ -303,8 +305,8 @@ final class SimulatedCluster {
                 let result: MonitorObservation =
                     nodes[i].postgresUp ? .localNodeReachable : .localNodeUnreachable(detail: "connection refused")
                 queue.push(.observe(node, result), at: now + 1)
-            case .pollPeers(let ids):
-                poll(from: node, ids)
+            case .pollPeers(let ids, let bestEffort):
+                poll(from: node, ids, bestEffort: bestEffort)
             case .recordVote(let vote):
                 nodes[i].persistedVote = vote
                 recordVote(of: node, vote)
@@ -414,7 +416,7 @@ final class SimulatedCluster {
         return (false, timeout)
     }
 
-    private func poll(from node: Int, _ ids: [Int]) {
+    private func poll(from node: Int, _ ids: [Int], bestEffort: [Int]) {
         // Reading the local LSN tells the driver what its server runs as.
         if nodes[index(node)].role == .primary, nodes[index(node)].postgresUp,
             nodes[index(node)].monitor?.role == .standby
@@ -432,7 +434,10 @@ final class SimulatedCluster {
                     nodeID: peer, upstreamNodeID: nil, nodeName: "node\(peer)", type: .standby, conninfo: "",
                     replicationUser: "", configFile: "")
             guard canReach(node, peer), state.postgresUp else {
-                delay = max(delay, canReach(node, peer) ? latency() : nodes[index(node)].settings.peerTimeout)
+                // A cut-off peer costs the daemon a peer timeout, unless the poll does not wait for it.
+                if !bestEffort.contains(peer) {
+                    delay = max(delay, canReach(node, peer) ? latency() : nodes[index(node)].settings.peerTimeout)
+                }
                 views.append(.unreachable(record))
                 continue
             }
