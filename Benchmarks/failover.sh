@@ -52,7 +52,12 @@ for run in $(seq "$RUNS"); do
   # Put the old primary back as a standby of the new one for the next run.
   as_server_user "$PGWARDEN" -f "$SANDBOX/node$old.conf" daemon stop >/dev/null 2>&1 || true
   sleep 2.5
-  as_server_user "$PGWARDEN" -f "$SANDBOX/node$old.conf" -d "$(conninfo_of "$new")" node rejoin --force-rewind >/dev/null 2>&1
+  if ! as_server_user "$PGWARDEN" -f "$SANDBOX/node$old.conf" -d "$(conninfo_of "$new")" node rejoin --force-rewind \
+    >"$SANDBOX/rejoin.out" 2>&1; then
+    echo "node rejoin of node$old failed:" >&2
+    cat "$SANDBOX/rejoin.out" >&2
+    exit 1
+  fi
   as_server_user "$PGWARDEN" -f "$SANDBOX/node$old.conf" daemon start >/dev/null 2>&1
   sleep 5
 done

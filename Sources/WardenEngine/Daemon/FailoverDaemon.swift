@@ -495,6 +495,14 @@ public final class FailoverDaemon: @unchecked Sendable {
                     detail: "follow_command exited with \(outcome.exitCode)")
             }
             let upstream = try await PostgresConnection.connect(try Conninfo(parsing: target.conninfo))
+            if me.type == .witness {
+                // A witness replicates nothing: following means taking its metadata from the new
+                // primary. Waiting for it to stream, as a standby does, would stall this daemon
+                // (and its lease grants to the new primary) for standby_follow_timeout.
+                try await WitnessMetadataSync.sync(from: Catalog(connection: upstream), to: Catalog(connection: local))
+                lastWitnessSync = now
+                return .followFinished(nodeID: nodeID, success: true, detail: "metadata copied from \(target.label)")
+            }
             let mine = try await NodeFacts.read(local)
             let theirs = try await NodeFacts.read(upstream)
             try await FollowSteps.checkTimeline(
