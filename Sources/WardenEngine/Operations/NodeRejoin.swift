@@ -162,10 +162,14 @@ public struct NodeRejoin: Sendable {
             report(OperationMessage(.notice, "executing pg_rewind"))
             var sourceServer = try Conninfo(parsing: prepared.primaryRecord.conninfo)
             sourceServer["application_name"] = me.nodeName
-            let outcome = await ChildProcess.run([
-                configuration.binaryPath("pg_rewind"), "--target-pgdata=\(data)",
-                "--source-server=\(sourceServer.connectionString)", "--progress",
-            ])
+            let (commandLine, password) = try PrivatePassfile.split(sourceServer)
+            let outcome = try await PrivatePassfile.withPassword(password) { environment in
+                await ChildProcess.run(
+                    [
+                        configuration.binaryPath("pg_rewind"), "--target-pgdata=\(data)",
+                        "--source-server=\(commandLine.connectionString)", "--progress",
+                    ], environment: environment)
+            }
             guard outcome.exitCode == 0 else {
                 for signal in signals { FileManager.default.createFile(atPath: data + "/" + signal, contents: Data()) }
                 throw WardenError(
