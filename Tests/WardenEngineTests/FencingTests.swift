@@ -23,7 +23,18 @@ struct FencingTests {
         #expect(environment["PGWARDEN_FENCE_NODE_NAME"] == Self.subject.nodeName)
         #expect(environment["PGWARDEN_FENCE_TERM"] == "3")
         #expect(environment["PGWARDEN_NODE_ID"] == "5")
-        #expect(environment["PGWARDEN_EVENT"] == "node_fence")
+        #expect(environment["PGWARDEN_PRIMARY_NODE_ID"] == "1")
+        // Only what the template uses: no %e, no %c.
+        #expect(environment["PGWARDEN_EVENT"] == nil)
+        #expect(environment["PGWARDEN_PRIMARY_CONNINFO"] == nil)
+    }
+
+    @Test("%c and PGWARDEN_PRIMARY_CONNINFO carry the primary's conninfo without its password")
+    func conninfoWithoutPassword() {
+        let command = FenceCommand("/usr/local/bin/fence %c \"$PGWARDEN_PRIMARY_CONNINFO\"", fence: true)
+        #expect(
+            command.commandLine(for: Self.subject) == "/usr/local/bin/fence 'host=a' \"$PGWARDEN_PRIMARY_CONNINFO\"")
+        #expect(command.environment(for: Self.subject)["PGWARDEN_PRIMARY_CONNINFO"] == "host=a")
     }
 
     @Test("fence_command / unfence_command come from the configuration; blank means none")

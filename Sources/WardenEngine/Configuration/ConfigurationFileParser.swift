@@ -77,6 +77,36 @@ public enum ConfigurationFileParser {
         }
     }
 
+    /// The longest piece of a file's text an error message quotes.
+    public static let excerptLength = 80
+
+    /// `text` as an error message quotes it: control characters written as escapes (`\n`, `\t`, `\r`,
+    /// `\u{1B}`), and at most `limit` characters, then `...`, so that a binary or huge file cannot
+    /// flood the terminal or send it escape sequences.
+    public static func excerpt(_ text: String, limit: Int = excerptLength) -> String {
+        var result = ""
+        var count = 0
+        for scalar in text.unicodeScalars {
+            let shown: String
+            switch scalar {
+            case "\n": shown = "\\n"
+            case "\t": shown = "\\t"
+            case "\r": shown = "\\r"
+            default:
+                let control =
+                    scalar.value < 0x20 || (0x7F...0x9F).contains(scalar.value)
+                    || scalar.properties.generalCategory == .format
+                shown = control ? "\\u{\(String(scalar.value, radix: 16, uppercase: true))}" : String(scalar)
+            }
+            if count >= limit {
+                return result + "..."
+            }
+            result += shown
+            count += 1
+        }
+        return result
+    }
+
     // MARK: - One line
 
     private enum LineResult {
@@ -104,13 +134,13 @@ public enum ConfigurationFileParser {
             return .error(SyntaxError(line: number, key: nil, reason: "missing parameter name before \"=\""))
         }
         guard isValidKey(key) else {
-            return .error(SyntaxError(line: number, key: key, reason: "invalid parameter name \"\(key)\""))
+            return .error(SyntaxError(line: number, key: key, reason: "invalid parameter name \"\(excerpt(key))\""))
         }
 
         while index < line.count, isBlank(line[index]) { index += 1 }
         guard index < line.count, line[index] == "=" else {
             return .error(
-                SyntaxError(line: number, key: key, reason: "missing \"=\" after parameter name \"\(key)\"")
+                SyntaxError(line: number, key: key, reason: "missing \"=\" after parameter name \"\(excerpt(key))\"")
             )
         }
         index += 1
@@ -128,7 +158,7 @@ public enum ConfigurationFileParser {
         switch readQuoted(line, from: index) {
         case .none:
             return .error(
-                SyntaxError(line: number, key: key, reason: "unterminated quoted value for \"\(key)\"")
+                SyntaxError(line: number, key: key, reason: "unterminated quoted value for \"\(excerpt(key))\"")
             )
         case .some(let (value, next)):
             var rest = next
@@ -141,7 +171,7 @@ public enum ConfigurationFileParser {
                     SyntaxError(
                         line: number,
                         key: key,
-                        reason: "unexpected text \"\(extra)\" after the quoted value of \"\(key)\""
+                        reason: "unexpected text \"\(excerpt(extra))\" after the quoted value of \"\(excerpt(key))\""
                     )
                 )
             }

@@ -28,6 +28,8 @@ public enum ConfigurationLoader {
     public static let defaultFileName = "repmgr.conf"
     /// The system-wide configuration file, the last place looked at.
     public static let systemFilePath = "/etc/repmgr.conf"
+    /// At most this many problems (and warnings) of one file are listed; the rest are counted.
+    static let maximumReported = 20
     /// The message of the error that lists a file's problems (repmgr's wording).
     public static let errorsFoundMessage = "following errors were found in the configuration file:"
 
@@ -107,7 +109,8 @@ public enum ConfigurationLoader {
                         file: file,
                         line: entry.line,
                         key: entry.key,
-                        message: "\"\(entry.key)\" is set more than once; this line overrides line \(previous)"
+                        message:
+                            "\"\(ConfigurationFileParser.excerpt(entry.key))\" is set more than once; this line overrides line \(previous)"
                     )
                 )
             }
@@ -119,12 +122,14 @@ public enum ConfigurationLoader {
                     lineProblems.append(
                         (
                             entry.line,
-                            "\"\(entry.key)\": include directives are not supported; "
+                            "\"\(ConfigurationFileParser.excerpt(entry.key))\": include directives are not supported; "
                                 + "copy the included settings into this file\(location)"
                         )
                     )
                 } else {
-                    let message = ConfigurationKey.deprecated[entry.key] ?? "unknown configuration key \"\(entry.key)\""
+                    let message =
+                        ConfigurationKey.deprecated[entry.key]
+                        ?? "unknown configuration key \"\(ConfigurationFileParser.excerpt(entry.key))\""
                     warnings.append(
                         ConfigurationWarning(file: file, line: entry.line, key: entry.key, message: message))
                 }
@@ -169,16 +174,28 @@ public enum ConfigurationLoader {
         }
         fileProblems += crossChecks(settings: settings, lines: settingLines, file: file)
 
-        let problems =
+        var problems =
             lineProblems.enumerated()
             .sorted { ($0.element.line, $0.offset) < ($1.element.line, $1.offset) }
             .map(\.element.message) + fileProblems
+        if problems.count > maximumReported {
+            let hidden = problems.count - maximumReported
+            problems = Array(problems.prefix(maximumReported)) + ["(\(hidden) more problems not shown)"]
+        }
         if !problems.isEmpty {
             throw WardenError(
                 errorsFoundMessage,
                 detail: problems.map { "  " + $0 }.joined(separator: "\n"),
                 exitStatus: .badConfig
             )
+        }
+        if warnings.count > maximumReported, let last = warnings.last {
+            let hidden = warnings.count - maximumReported
+            warnings =
+                Array(warnings.prefix(maximumReported)) + [
+                    ConfigurationWarning(
+                        file: file, line: last.line, key: last.key, message: "\(hidden) more warnings not shown")
+                ]
         }
 
         let configuration = NodeConfiguration(
@@ -192,13 +209,35 @@ public enum ConfigurationLoader {
 
     // MARK: - Reading the file
 
+    /// The largest configuration file pgwarden reads (a repmgr.conf is a few kilobytes).
+    public static let maximumFileSize = 1 << 20
+
+    /// Reads a configuration file: only a regular file (a FIFO would block the read, a device such as
+    /// /dev/zero never ends), of at most ``maximumFileSize`` bytes, with no NUL byte (not a text file).
+    /// The file is opened non-blocking, so that opening a FIFO does not wait for a writer.
     private static func readFile(_ path: String) throws(WardenError) -> String {
         let absolute = absolutePath(path, relativeTo: FileManager.default.currentDirectoryPath)
-        let descriptor = open(absolute, O_RDONLY)
+        let descriptor = open(absolute, O_RDONLY | O_NONBLOCK | O_CLOEXEC)
         if descriptor < 0 {
             throw openError(path: path, absolutePath: absolute, code: errno)
         }
         defer { _ = close(descriptor) }
+        var info = stat()
+        guard fstat(descriptor, &info) == 0 else {
+            throw openError(path: path, absolutePath: absolute, code: errno)
+        }
+        switch info.st_mode & S_IFMT {
+        case S_IFREG: break
+        case S_IFDIR: throw openError(path: path, absolutePath: absolute, code: EISDIR)
+        default:
+            throw WardenError(
+                "provided configuration file \"\(absolute)\" is not a regular file",
+                detail: "it is \(fileKind(info.st_mode))", exitStatus: .badConfig)
+        }
+        let tooLarge = WardenError(
+            "provided configuration file \"\(absolute)\" is larger than \(maximumFileSize / 1024) KiB",
+            hint: "check that -f names a repmgr.conf", exitStatus: .badConfig)
+        if info.st_size > maximumFileSize { throw tooLarge }
         var bytes: [UInt8] = []
         var buffer = [UInt8](repeating: 0, count: 65536)
         while true {
@@ -210,8 +249,25 @@ public enum ConfigurationLoader {
             }
             if count == 0 { break }
             bytes.append(contentsOf: buffer[0..<count])
+            if bytes.count > maximumFileSize { throw tooLarge }
+        }
+        if bytes.contains(0) {
+            throw WardenError(
+                "provided configuration file \"\(absolute)\" is not a text file",
+                detail: "it contains NUL bytes", hint: "check that -f names a repmgr.conf", exitStatus: .badConfig)
         }
         return String(decoding: bytes, as: UTF8.self)
+    }
+
+    /// What a file that is not a regular file is, for messages.
+    private static func fileKind(_ mode: mode_t) -> String {
+        switch mode & S_IFMT {
+        case S_IFIFO: "a FIFO"
+        case S_IFCHR: "a character device"
+        case S_IFBLK: "a block device"
+        case S_IFSOCK: "a socket"
+        default: "not a regular file"
+        }
     }
 
     /// The error for a configuration file that cannot be opened or read (`code` is the `errno`).
@@ -280,7 +336,10 @@ public enum ConfigurationLoader {
             return checkInteger(value, name: name, minimum: minimum).map { String($0) }
         case .boolean:
             guard let flag = ConfigurationFileParser.parseBoolean(value) else {
-                return .failure(Problem("\"\(name)\": unable to interpret \"\(value)\" as a boolean value"))
+                return .failure(
+                    Problem(
+                        "\"\(name)\": unable to interpret \"\(ConfigurationFileParser.excerpt(value))\" as a boolean value"
+                    ))
             }
             return .success(flag ? "true" : "false")
         case .enumeration(let allowed):
@@ -288,7 +347,9 @@ public enum ConfigurationLoader {
                 return .success(match)
             }
             return .failure(
-                Problem("value for \"\(name)\" must be \(alternatives(allowed)) (provided: \"\(value)\")")
+                Problem(
+                    "value for \"\(name)\" must be \(alternatives(allowed)) (provided: \"\(ConfigurationFileParser.excerpt(value))\")"
+                )
             )
         case .duration:
             return checkDuration(value, name: name)
@@ -311,18 +372,22 @@ public enum ConfigurationLoader {
     private static func checkInteger(_ value: String, name: String, minimum: Int) -> Result<Int, Problem> {
         let digits = value.hasPrefix("-") || value.hasPrefix("+") ? value.dropFirst() : Substring(value)
         guard !digits.isEmpty, digits.allSatisfy({ $0.isASCII && $0.isNumber }) else {
-            return .failure(Problem("\"\(name)\": invalid value (provided: \"\(value)\")"))
+            return .failure(
+                Problem("\"\(name)\": invalid value (provided: \"\(ConfigurationFileParser.excerpt(value))\")"))
         }
         guard let number = Int32(value) else {
             return .failure(
                 Problem(
                     "\"\(name)\": must be a positive signed 32 bit integer, i.e. 2147483647 or less "
-                        + "(provided: \"\(value)\")"
+                        + "(provided: \"\(ConfigurationFileParser.excerpt(value))\")"
                 )
             )
         }
         guard Int(number) >= minimum else {
-            return .failure(Problem("\"\(name)\": must be \(minimum) or greater (provided: \"\(value)\")"))
+            return .failure(
+                Problem(
+                    "\"\(name)\": must be \(minimum) or greater (provided: \"\(ConfigurationFileParser.excerpt(value))\")"
+                ))
         }
         return .success(Int(number))
     }
@@ -334,7 +399,7 @@ public enum ConfigurationLoader {
         guard !digits.isEmpty, Int32(digits) != nil, ["", "ms", "s", "min", "h", "d"].contains(unit) else {
             return .failure(
                 Problem(
-                    "\"\(name)\": invalid value (provided: \"\(value)\"); "
+                    "\"\(name)\": invalid value (provided: \"\(ConfigurationFileParser.excerpt(value))\"); "
                         + "must be a non-negative integer, optionally followed by ms, s, min, h or d"
                 )
             )
@@ -362,7 +427,10 @@ public enum ConfigurationLoader {
             }
         case "data_directory":
             guard value.hasPrefix("/") else {
-                return .failure(Problem("\"\(name)\": must be an absolute path (provided: \"\(value)\")"))
+                return .failure(
+                    Problem(
+                        "\"\(name)\": must be an absolute path (provided: \"\(ConfigurationFileParser.excerpt(value))\")"
+                    ))
             }
         default:
             break
@@ -382,9 +450,10 @@ public enum ConfigurationLoader {
         } catch {
             let prefix = "error parsing conninfo: "
             let reason = error.message.hasPrefix(prefix) ? String(error.message.dropFirst(prefix.count)) : error.message
+            // libpq's reason quotes the text it stopped at: room for that excerpt and its own words.
             return Problem(
-                "\"\(name)\": \(reason)",
-                continuation: "(provided: \"\(Conninfo.maskPasswords(in: value))\")"
+                "\"\(name)\": \(ConfigurationFileParser.excerpt(reason, limit: 2 * ConfigurationFileParser.excerptLength))",
+                continuation: "(provided: \"\(ConfigurationFileParser.excerpt(Conninfo.maskPasswords(in: value)))\")"
             )
         }
     }
@@ -405,7 +474,9 @@ public enum ConfigurationLoader {
             } else if character == "=" {
                 if seenSeparator {
                     return .failure(
-                        Problem("\"tablespace_mapping\": multiple \"=\" signs in tablespace mapping \"\(value)\"")
+                        Problem(
+                            "\"tablespace_mapping\": multiple \"=\" signs in tablespace mapping \"\(ConfigurationFileParser.excerpt(value))\""
+                        )
                     )
                 }
                 seenSeparator = true
@@ -416,7 +487,7 @@ public enum ConfigurationLoader {
         guard !old.isEmpty, !new.isEmpty else {
             return .failure(
                 Problem(
-                    "\"tablespace_mapping\": invalid tablespace mapping format \"\(value)\", must be \"OLDDIR=NEWDIR\""
+                    "\"tablespace_mapping\": invalid tablespace mapping format \"\(ConfigurationFileParser.excerpt(value))\", must be \"OLDDIR=NEWDIR\""
                 )
             )
         }

@@ -39,7 +39,7 @@ public struct FenceCommand: Sendable, Equatable {
 
     /// The environment the command gets.
     public func environment(for subject: FenceSubject) -> [String: String] {
-        var environment = NotificationTemplate.environment(for: subject.placeholderValues(event: event))
+        var environment = template.environment(for: subject.placeholderValues(event: event))
         environment["PGWARDEN_FENCE_NODE_NAME"] = NotificationTemplate.sanitized(subject.nodeName)
         environment["PGWARDEN_FENCE_TERM"] = subject.term.map(String.init) ?? ""
         return environment

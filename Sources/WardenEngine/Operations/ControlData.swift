@@ -11,6 +11,10 @@ public struct ControlData: Sendable, Equatable {
     /// "shut down" (a primary) or "shut down in recovery" (a standby).
     public var shutDownCleanly: Bool { state == "shut down" || state == "shut down in recovery" }
 
+    /// True when the node stopped without a clean shutdown while it was a standby (killed, or its
+    /// host crashed): it was recovering from another server's WAL and wrote none of its own.
+    public var crashedInRecovery: Bool { state == "in archive recovery" }
+
     /// The furthest WAL position the node is known to have.
     public var position: LSN { max(checkpointLocation, minimumRecoveryEnd) }
 

@@ -8,7 +8,9 @@ import Synchronization
 /// The command runs as `/bin/sh -c <command>` with its output going to a private temporary file, under
 /// coreutils `timeout` when available so that on expiry its whole process group is killed. pgwarden waits
 /// for the command itself, not for background jobs it starts (`notify.sh ... &` returns at once). The
-/// values are also in its environment (`PGWARDEN_NODE_ID`, `PGWARDEN_DETAILS`, ...). A command that
+/// values of the placeholders the template uses are also in its environment (`PGWARDEN_NODE_ID`,
+/// `PGWARDEN_DETAILS`, ...), set through `posix_spawn`'s environment, never on a command line; `%c` and
+/// `PGWARDEN_PRIMARY_CONNINFO` have no password, and `PGPASSWORD` is not passed on. A command that
 /// fails, cannot start or outlives `notification_timeout` becomes a WARNING; it never fails the operation
 /// that recorded the event.
 public struct EventNotifier: Sendable {
@@ -116,7 +118,7 @@ public struct EventNotifier: Sendable {
         let outputPath = NSTemporaryDirectory() + "pgwarden-notify-\(UUID().uuidString).out"
         _ = FileManager.default.createFile(atPath: outputPath, contents: nil, attributes: [.posixPermissions: 0o600])
         defer { try? FileManager.default.removeItem(atPath: outputPath) }
-        let environment = NotificationTemplate.environment(for: event.placeholderValues)
+        let environment = template.environment(for: event.placeholderValues)
         let seconds = max(1, timeout.components.seconds)
         let result = await Shell.run(command, appendingOutputTo: outputPath, environment: environment, timeout: timeout)
         let output = (try? String(contentsOfFile: outputPath, encoding: .utf8)) ?? ""
@@ -164,9 +166,11 @@ public struct EventNotifier: Sendable {
 
     /// Runs `/bin/sh -c command` with its output appended to a file (``ChildProcess/runLogged(_:logFile:)``:
     /// no pipe, and only the shell itself is waited for, not background jobs or daemons it leaves behind,
-    /// such as `notify.sh ... &` or the postmaster of `pg_ctl start`). Extra environment variables are set
-    /// with `env`. With a timeout, the command runs under coreutils `timeout` (when available), which kills
-    /// its whole process group on expiry; without `timeout`, pgwarden stops waiting at the deadline.
+    /// such as `notify.sh ... &` or the postmaster of `pg_ctl start`). The command gets this process's
+    /// environment without `PGPASSWORD`, plus `environment`, through `posix_spawn` (other users can read a
+    /// command line in `ps`, but not another user's environment). With a timeout, the command runs under
+    /// coreutils `timeout` (when available), which kills its whole process group on expiry; without
+    /// `timeout`, pgwarden stops waiting at the deadline.
     enum Shell {
         /// The command's exit status (nil when it was killed), and whether the timeout killed it.
         struct Result: Sendable, Equatable {
@@ -179,18 +183,17 @@ public struct EventNotifier: Sendable {
             timeout: Duration? = nil
         ) async -> Result {
             var arguments = ["/bin/sh", "-c", command]
-            if !environment.isEmpty {
-                arguments =
-                    ["/usr/bin/env"] + environment.keys.sorted().map { "\($0)=\(environment[$0] ?? "")" } + arguments
-            }
+            var variables = ProcessInfo.processInfo.environment
+            variables["PGPASSWORD"] = nil
+            variables.merge(environment) { _, new in new }
             let killer = timeout == nil ? nil : EventNotifier.timeoutProgram
             if let timeout, let killer {
                 arguments = [killer, "-k", "2", String(max(1, timeout.components.seconds))] + arguments
             }
             let started = ContinuousClock.now
             let finished = CompletionBox()
-            Task { [arguments] in
-                finished.store(await ChildProcess.runLogged(arguments, logFile: outputFile))
+            Task { [arguments, variables] in
+                finished.store(await ChildProcess.runLogged(arguments, logFile: outputFile, environment: variables))
             }
             while true {
                 if let outcome = finished.load() {

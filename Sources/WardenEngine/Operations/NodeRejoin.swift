@@ -76,7 +76,18 @@ public struct NodeRejoin: Sendable {
                             hint: "use --force-rewind", exitStatus: .rejoinFailed)))
             }
         }
-        if !control.shutDownCleanly {
+        let compatible = verdict == .compatible
+        if control.crashedInRecovery && compatible {
+            // pg_rewind would first run crash recovery in single-user mode, which ends by writing a
+            // checkpoint record onto this timeline, where the upstream has written other WAL: the node then
+            // rejects everything it streams ("record with incorrect prev-link", "invalid resource manager
+            // ID"). Started as a standby, it recovers without writing WAL.
+            plan.checks.append(
+                .pass(
+                    "shutdown",
+                    "a standby that stopped without a clean shutdown (\(control.state)); it recovers as a standby of \(primaryRecord.label) without pg_rewind"
+                ))
+        } else if !control.shutDownCleanly {
             if forceRewind {
                 needsRewind = true
                 plan.checks.append(
@@ -151,10 +162,14 @@ public struct NodeRejoin: Sendable {
             report(OperationMessage(.notice, "executing pg_rewind"))
             var sourceServer = try Conninfo(parsing: prepared.primaryRecord.conninfo)
             sourceServer["application_name"] = me.nodeName
-            let outcome = await ChildProcess.run([
-                configuration.binaryPath("pg_rewind"), "--target-pgdata=\(data)",
-                "--source-server=\(sourceServer.connectionString)", "--progress",
-            ])
+            let (commandLine, password) = try PrivatePassfile.split(sourceServer)
+            let outcome = try await PrivatePassfile.withPassword(password) { environment in
+                await ChildProcess.run(
+                    [
+                        configuration.binaryPath("pg_rewind"), "--target-pgdata=\(data)",
+                        "--source-server=\(commandLine.connectionString)", "--progress",
+                    ], environment: environment)
+            }
             guard outcome.exitCode == 0 else {
                 for signal in signals { FileManager.default.createFile(atPath: data + "/" + signal, contents: Data()) }
                 throw WardenError(
@@ -195,22 +210,47 @@ public struct NodeRejoin: Sendable {
         try await prepared.primary.connection.query(
             "UPDATE repmgr.nodes SET type = 'standby', upstream_node_id = $2, active = true, slot_name = $3 WHERE node_id = $1",
             [String(me.nodeID), String(prepared.primaryRecord.nodeID), me.slotName])
-        let attached = await FollowSteps.waitUntilStreaming(
-            follower: me, upstreamConnection: prepared.primary.connection,
-            timeout: .seconds(max(configuration.nodeRejoinTimeout, 1)))
+        let verification = await verifyReplay(of: me, prepared: prepared)
         let details =
             "node \"\(me.nodeName)\" (ID: \(me.nodeID)) is now attached to node \"\(prepared.primaryRecord.nodeName)\" (ID: \(prepared.primaryRecord.nodeID))"
+        let failure: String? =
+            switch verification {
+            case .success: nil
+            case .failure(let failure): failure.reason
+            }
         await EventRecorder(report: report, configuration: configuration).record(
-            "node_rejoin", nodeID: me.nodeID, successful: attached, details: attached ? details : "node rejoin failed",
-            in: prepared.primary)
-        guard attached else {
+            "node_rejoin", nodeID: me.nodeID, successful: failure == nil,
+            details: failure.map { "node rejoin failed: the node \($0)" } ?? details, in: prepared.primary)
+        if let failure {
+            let log = (try? String(contentsOfFile: data + "/pgwarden-server.log", encoding: .utf8)) ?? ""
+            let tail = log.split(separator: "\n").suffix(5).joined(separator: "\n")
             throw WardenError(
-                "the node started but is not streaming from \(prepared.primaryRecord.label)",
-                hint: "check \(data)'s PostgreSQL log; its timeline may have diverged (use --force-rewind)",
+                "the node started but does not follow \(prepared.primaryRecord.label): it \(failure)",
+                detail: tail.isEmpty ? nil : tail,
+                hint:
+                    "stop the node and execute \"pgwarden node rejoin --force-rewind\"; if it still does not follow, clone it again with \"pgwarden standby clone --force\"",
                 exitStatus: .rejoinFailed)
         }
         await liftFence(of: me, prepared: prepared, report: report)
         report(OperationMessage(.notice, "NODE REJOIN successful", detail: details))
+    }
+
+    /// Waits until the started node streams from the primary and has replayed WAL the primary wrote
+    /// after the node was started (the metadata update above is such a write), within
+    /// `node_rejoin_timeout`.
+    private func verifyReplay(of me: NodeRecord, prepared: Prepared) async -> Result<Void, ReplayVerification.Failure> {
+        let primary = prepared.primary.connection
+        let current = try? await primary.query("SELECT pg_catalog.pg_current_wal_lsn()::text AS lsn")
+        guard let target = current?.first?.string("lsn").flatMap(LSN.init) else {
+            return .failure(
+                ReplayVerification.Failure(
+                    reason: "could not be checked: the WAL position of \(prepared.primaryRecord.label) is unreadable"))
+        }
+        let verification = ReplayVerification(
+            nodeName: me.nodeName, nodeConninfo: try? Conninfo(parsing: configuration.conninfo),
+            upstreamLabel: prepared.primaryRecord.label)
+        return await verification.wait(
+            upstream: primary, target: target, timeout: .seconds(max(configuration.nodeRejoinTimeout, 1)))
     }
 
     /// A rejoined node is a standby of the current primary, so a fence it carried (a read-only

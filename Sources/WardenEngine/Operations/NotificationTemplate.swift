@@ -1,25 +1,31 @@
-/// A command template with repmgr's `%` placeholders (`event_notification_command`), turned into a
-/// shell command line in which every substituted value is inert.
+/// A command template with repmgr's `%` placeholders (`event_notification_command`, `fence_command`),
+/// turned into a `/bin/sh` command line in which every substituted value is inert.
 ///
 /// repmgr pastes values into the template as they are, so a node name or an event detail containing
-/// `'`, `;`, `$(...)`, a backtick or a newline can run a command. pgwarden reads the template the way
-/// `/bin/sh` will and quotes each value for the place it lands in:
+/// `'`, `;`, `$(...)`, a backtick or a newline can run a command. pgwarden reads the template the way a
+/// POSIX `/bin/sh` (dash) will, with no `$'...'`, and quotes each value for the place it lands in:
 ///
 /// - outside quotes: a single-quoted word (``ShellQuoting``), e.g. `%d` becomes `'a; b'`;
 /// - inside double quotes (`"%d"`): `\`, `"`, `$` and `` ` `` are backslash-escaped;
 /// - inside single quotes (`'%d'`): each `'` becomes `'\''`;
-/// - inside bash's `$'...'`: the quote is closed, the value added as a quoted word, and `$'` reopened,
-///   which is inert both for bash and for shells without `$'...'`;
 /// - inside `$((...))`: the value only if it is an integer, else `0`;
 /// - inside a `#` comment: nothing is substituted (a newline in a value would end the comment);
 /// - after a bare `$`, inside a command substitution, a backquote or a here-document, whose quoting
 ///   rules pgwarden does not model: a reference to an environment variable (`"${PGWARDEN_DETAILS}"`),
-///   whose expansion the shell never parses again. Values made only of characters that need no quoting
-///   are pasted as they are.
+///   whose expansion the shell never parses again.
 ///
-/// Every value is also exported to the command as an environment variable (``environmentName(for:)``).
-/// Unknown `%x` sequences stay as they are; `\%` (outside single quotes) keeps a placeholder literal.
-/// A template that hands a value to `eval` or to bash arithmetic re-parses it; don't write one.
+/// Where `/bin/sh` is bash (which reads `$'...'` as an ANSI-C string even in POSIX mode), a template
+/// with an unquoted `$'` can mean something else: the template is also read as bash reads it, and a
+/// placeholder the two readings place differently is ``Context/ambiguous(arithmetic:afterBackslash:)``:
+/// it gets the environment variable reference (an integer or `0` where either reading is arithmetic,
+/// nothing right after a backslash), which is inert in both. Values made only of characters that need
+/// no quoting are pasted as they are wherever they stand.
+///
+/// The command's environment gets the variables of the placeholders the template uses and of the
+/// `PGWARDEN_...` names its text mentions (``environment(for:)``), no others. `%c` (a conninfo) never
+/// carries a password: it is removed before substitution. Unknown `%x` sequences stay as they are; `\%`
+/// (outside single quotes) keeps a placeholder literal. A template that hands a value to `eval` or to
+/// bash arithmetic re-parses it; don't write one.
 public struct NotificationTemplate: Sendable, Equatable {
     /// Where in the shell's grammar a placeholder stands.
     public enum Context: Sendable, Equatable {
@@ -27,8 +33,6 @@ public struct NotificationTemplate: Sendable, Equatable {
         case unquoted
         /// Inside `'...'`.
         case singleQuoted
-        /// Inside bash's `$'...'`.
-        case ansiCQuoted
         /// Inside `"..."`.
         case doubleQuoted
         /// Inside `$((...))`.
@@ -39,6 +43,10 @@ public struct NotificationTemplate: Sendable, Equatable {
         case afterDollar
         /// Somewhere pgwarden does not model (command substitution, backquotes, here-documents).
         case opaque
+        /// Where POSIX sh and bash read the template differently (after an unquoted `$'`); `arithmetic`
+        /// when either reading is inside `$((...))`, `afterBackslash` when the template has a `\` right
+        /// before the placeholder.
+        case ambiguous(arithmetic: Bool, afterBackslash: Bool)
     }
 
     /// A piece of the parsed template.
@@ -58,10 +66,32 @@ public struct NotificationTemplate: Sendable, Equatable {
     /// The template split into text and placeholders.
     public let segments: [Segment]
 
-    /// Parses `text`.
+    /// Parses `text` as POSIX sh reads it, and as bash does to find the placeholders whose place differs.
     public init(_ text: String) {
         self.text = text
-        self.segments = Self.parse(text)
+        let posix = Self.parse(text, dialect: .posix)
+        var bash: [Int: Context] = [:]
+        for located in Self.parse(text, dialect: .bash) {
+            if case .placeholder(_, let context) = located.segment { bash[located.offset] = context }
+        }
+        let scalars = Array(text.unicodeScalars)
+        self.segments = posix.map { located in
+            guard case .placeholder(let letter, let context) = located.segment, bash[located.offset] != context
+            else { return located.segment }
+            return .placeholder(
+                letter,
+                .ambiguous(
+                    arithmetic: context == .arithmetic || bash[located.offset] == .arithmetic,
+                    afterBackslash: located.offset > 0 && scalars[located.offset - 1] == "\\"))
+        }
+    }
+
+    /// The placeholders the template uses.
+    public var usedPlaceholders: Set<Character> {
+        Set(
+            segments.compactMap { segment in
+                if case .placeholder(let letter, _) = segment { letter } else { nil }
+            })
     }
 
     /// The environment variable that carries a placeholder's value (`PGWARDEN_NODE_ID` for `%n`, ...).
@@ -79,13 +109,15 @@ public struct NotificationTemplate: Sendable, Equatable {
         }
     }
 
-    /// The environment variables for `values` (every placeholder, empty when not given).
-    public static func environment(for values: [Character: String]) -> [String: String] {
+    /// The environment variables the command gets for `values`: one for each placeholder the template
+    /// uses or whose variable name its text mentions (`$PGWARDEN_DETAILS`), empty when not given.
+    public func environment(for values: [Character: String]) -> [String: String] {
         var environment: [String: String] = [:]
-        for placeholder in placeholders {
-            if let name = environmentName(for: placeholder) {
-                environment[name] = sanitized(values[placeholder] ?? "")
-            }
+        let used = usedPlaceholders
+        for placeholder in Self.placeholders {
+            guard let name = Self.environmentName(for: placeholder), used.contains(placeholder) || text.contains(name)
+            else { continue }
+            environment[name] = Self.value(of: placeholder, in: values)
         }
         return environment
     }
@@ -99,10 +131,17 @@ public struct NotificationTemplate: Sendable, Equatable {
             case .text(let literal):
                 result += literal
             case .placeholder(let letter, let context):
-                result += Self.substitute(Self.sanitized(values[letter] ?? ""), placeholder: letter, in: context)
+                result += Self.substitute(Self.value(of: letter, in: values), placeholder: letter, in: context)
             }
         }
         return result
+    }
+
+    /// The value a placeholder stands for: NUL removed, and for `%c` (a conninfo) without its
+    /// `password` and `sslpassword` (``Conninfo/removingPasswords(from:)``).
+    static func value(of placeholder: Character, in values: [Character: String]) -> String {
+        let value = sanitized(values[placeholder] ?? "")
+        return placeholder == "c" ? Conninfo.removingPasswords(from: value) : value
     }
 
     // MARK: - Substitution
@@ -130,8 +169,6 @@ public struct NotificationTemplate: Sendable, Equatable {
             return isInert(value) ? value : singleQuoted(value)
         case .singleQuoted:
             return value.replacingOccurrences(of: "'", with: "'\\''")
-        case .ansiCQuoted:
-            return "'" + singleQuoted(value) + "$'"
         case .doubleQuoted:
             var escaped = ""
             for character in value {
@@ -150,6 +187,11 @@ public struct NotificationTemplate: Sendable, Equatable {
             return "{\(environmentName(for: placeholder) ?? "PGWARDEN_UNKNOWN")}"
         case .opaque:
             return isInert(value) ? value : reference
+        case .ambiguous(let arithmetic, let afterBackslash):
+            if arithmetic { return Int(value).map(String.init) ?? "0" }
+            if isInert(value) { return value }
+            // After a backslash, bash may escape the reference's opening quote; substitute nothing.
+            return afterBackslash ? "" : reference
         }
     }
 
@@ -165,9 +207,22 @@ public struct NotificationTemplate: Sendable, Equatable {
         case opaque
     }
 
-    static func parse(_ text: String) -> [Segment] {
+    /// Which shell's grammar ``parse(_:dialect:)`` follows: POSIX sh, or bash with `$'...'`.
+    enum Dialect {
+        case posix
+        case bash
+    }
+
+    /// A segment and the offset (in Unicode scalars) where it starts in the template.
+    struct LocatedSegment {
+        let segment: Segment
+        let offset: Int
+    }
+
+    static func parse(_ text: String, dialect: Dialect) -> [LocatedSegment] {
         let scalars = Array(text.unicodeScalars)
-        var segments: [Segment] = []
+        var segments: [LocatedSegment] = []
+        var literalStart = 0
         var literal = String.UnicodeScalarView()
         var stack: [State] = [.unquoted]
         var atWordStart = true
@@ -176,9 +231,10 @@ public struct NotificationTemplate: Sendable, Equatable {
 
         func flush() {
             if !literal.isEmpty {
-                segments.append(.text(String(literal)))
+                segments.append(LocatedSegment(segment: .text(String(literal)), offset: literalStart))
                 literal = String.UnicodeScalarView()
             }
+            literalStart = index
         }
         func peek(_ offset: Int) -> Unicode.Scalar? {
             index + offset < scalars.count ? scalars[index + offset] : nil
@@ -204,14 +260,16 @@ public struct NotificationTemplate: Sendable, Equatable {
                 switch state {
                 case .unquoted: context = afterDollar ? .afterDollar : .unquoted
                 case .singleQuoted: context = .singleQuoted
-                case .ansiCQuoted: context = .ansiCQuoted
+                // Only bash has `$'...'`, so no POSIX reading agrees with this one.
+                case .ansiCQuoted: context = .ambiguous(arithmetic: false, afterBackslash: false)
                 case .doubleQuoted: context = afterDollar ? .afterDollar : .doubleQuoted
                 case .arithmetic: context = .arithmetic
                 case .comment: context = .comment
                 case .opaque: context = .opaque
                 }
-                segments.append(.placeholder(letter, context))
+                segments.append(LocatedSegment(segment: .placeholder(letter, context), offset: index))
                 index += 2
+                literalStart = index
                 atWordStart = false
                 afterDollar = false
                 continue
@@ -307,7 +365,7 @@ public struct NotificationTemplate: Sendable, Equatable {
                     stack = [.opaque]
                     take(1)
                 case "$":
-                    if peek(1) == "'" {
+                    if dialect == .bash && peek(1) == "'" {
                         stack.append(.ansiCQuoted)
                         take(2)
                     } else if peek(1) == "(" && peek(2) == "(" {

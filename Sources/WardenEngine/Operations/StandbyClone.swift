@@ -26,7 +26,10 @@ public struct StandbyClone: Sendable {
     /// The checked state between planning and running.
     public struct Prepared: Sendable {
         public let plan: OperationPlan
+        /// The pg_basebackup command line; its conninfo has no password (``PrivatePassfile``).
         public let command: [String]
+        /// The password pg_basebackup gets through a private passfile.
+        let password: String?
         let source: Catalog?
         let slotName: String?
         let slotCreated: Bool
@@ -136,9 +139,11 @@ public struct StandbyClone: Sendable {
             }
         }
 
+        let (backupSource, password) = try PrivatePassfile.split(
+            upstream.replacing(key: "user", with: configuration.replicationUserForClone(upstream)))
         var command = [
             configuration.binaryPath("pg_basebackup"), "--label=pgwarden base backup", "--pgdata=\(stagingDirectory)",
-            "--dbname=\(upstream.replacing(key: "user", with: configuration.replicationUserForClone(upstream)).connectionString)",
+            "--dbname=\(backupSource.connectionString)",
             "--wal-method=stream", "--progress", "--no-password",
         ]
         if fastCheckpoint { command.append("--checkpoint=fast") }
@@ -147,10 +152,12 @@ public struct StandbyClone: Sendable {
             if !slotExists { command.append("--create-slot") }
         }
         command += configuration.pgBasebackupOptions.split(separator: " ").map(String.init)
-        plan.actions.append("execute: \(command.map(ShellQuoting.quote).joined(separator: " "))")
+        plan.actions.append(
+            "execute: \(Conninfo.maskPasswords(in: command.map(ShellQuoting.quote).joined(separator: " ")))")
         plan.actions.append("write primary_conninfo, standby.signal and move the copy to \"\(dataDirectory)\"")
         return Prepared(
-            plan: plan, command: command, source: source, slotName: slotName, slotCreated: !slotExists)
+            plan: plan, command: command, password: password, source: source, slotName: slotName,
+            slotCreated: !slotExists)
     }
 
     public func run(
@@ -162,9 +169,11 @@ public struct StandbyClone: Sendable {
         try? manager.removeItem(atPath: staging)
         report(OperationMessage(.notice, "starting backup (using pg_basebackup)..."))
         let started = ContinuousClock.now
-        let outcome = await ChildProcess.run(prepared.command) { line in
-            if let update = CloneProgress.parse(line, elapsed: ContinuousClock.now - started) {
-                progress(update)
+        let outcome = try await PrivatePassfile.withPassword(prepared.password) { environment in
+            await ChildProcess.run(prepared.command, environment: environment) { line in
+                if let update = CloneProgress.parse(line, elapsed: ContinuousClock.now - started) {
+                    progress(update)
+                }
             }
         }
         guard outcome.exitCode == 0 else {

@@ -77,10 +77,15 @@ public enum ChildProcess {
     /// Runs a command whose children may outlive it (`pg_ctl start` leaves the postmaster
     /// running): its output is appended to `logFile` instead of a pipe, because a daemon that
     /// inherits a pipe keeps it open and a reader would wait for end-of-file forever. Spawned
-    /// with ``spawnLogged(_:logFile:environment:ownProcessGroup:)`` and reaped with `waitpid`.
-    public static func runLogged(_ arguments: [String], logFile: String) async -> Outcome {
+    /// with ``spawnLogged(_:logFile:environment:ownProcessGroup:)`` (`environment` nil: this
+    /// process's) and reaped with `waitpid`.
+    public static func runLogged(
+        _ arguments: [String], logFile: String, environment: [String: String]? = nil
+    ) async -> Outcome {
         await DedicatedThread.run {
-            let spawned = Result { () throws(WardenError) -> pid_t in try spawnLogged(arguments, logFile: logFile) }
+            let spawned = Result { () throws(WardenError) -> pid_t in
+                try spawnLogged(arguments, logFile: logFile, environment: environment)
+            }
             let pid: pid_t
             switch spawned {
             case .success(let child): pid = child
