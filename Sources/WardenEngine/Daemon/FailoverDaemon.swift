@@ -229,7 +229,17 @@ public final class FailoverDaemon: @unchecked Sendable {
                 pending.append(observation)
             case .localChecked(let observation, let connection):
                 if let connection { local = connection }
-                if case .localNodeUnreachable = observation { local = nil }
+                if case .localNodeUnreachable = observation {
+                    local = nil
+                    // The check may notice a dead postmaster before the watch session does (or
+                    // with none open): the lease is released either way, so the voters need not
+                    // wait it out.
+                    if state.role == .primary,
+                        !StoppedPrimaryFence.serverRunning(dataDirectory: configuration.dataDirectory)
+                    {
+                        pending.append(.localServerStopped)
+                    }
+                }
                 pending.append(observation)
             case .localReconnected(let connection):
                 reconnectingLocal = false
