@@ -23,7 +23,8 @@ let package = Package(
             pkgConfig: "ncursesw",
             providers: [.apt(["libncursesw5-dev"]), .brew(["ncurses"])]
         ),
-        .target(name: "WardenEngine", dependencies: ["CLibPQ"]),
+        .systemLibrary(name: "CLinux"),
+        .target(name: "WardenEngine", dependencies: ["CLibPQ", "CLinux"]),
         .target(name: "WardenTerminal", dependencies: ["CNCursesW"]),
         .target(name: "WardenDemo", dependencies: ["WardenEngine"]),
         .target(
