@@ -103,9 +103,10 @@ public struct Conninfo: Sendable, Equatable, CustomStringConvertible {
 
     /// `text` (a conninfo) without its `password` and `sslpassword`, for places where a secret must not
     /// go at all (a notification's `%c`, a child's command line); a text libpq cannot parse comes back
-    /// masked (``maskPasswords(in:)``).
+    /// masked (``maskPasswords(in:)``). A conninfo without either comes back as written (repmgr's `%c`).
     public static func removingPasswords(from text: String) -> String {
         guard var conninfo = try? Conninfo(parsing: text) else { return maskPasswords(in: text) }
+        if conninfo["password"] == nil && conninfo["sslpassword"] == nil { return text }
         conninfo["password"] = nil
         conninfo["sslpassword"] = nil
         return conninfo.connectionString
