@@ -11,6 +11,7 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/jpsim/Yams", from: "5.0.1"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "4.5.2"),
     ],
     targets: [
         .systemLibrary(
@@ -23,7 +24,8 @@ let package = Package(
             pkgConfig: "ncursesw",
             providers: [.apt(["libncursesw5-dev"]), .brew(["ncurses"])]
         ),
-        .target(name: "WardenEngine", dependencies: ["CLibPQ"]),
+        .target(
+            name: "WardenEngine", dependencies: ["CLibPQ", .product(name: "Crypto", package: "swift-crypto")]),
         .target(name: "WardenTerminal", dependencies: ["CNCursesW"]),
         .target(name: "WardenDemo", dependencies: ["WardenEngine"]),
         .target(

@@ -310,6 +310,7 @@ public enum ConfigurationLoader {
     /// The keys whose value is a path, tidied as repmgr does (`canonicalize_path`).
     private static let pathKeys: Set<String> = [
         "data_directory", "config_directory", "pg_bindir", "repmgr_bindir", "log_file", "repmgrd_pid_file",
+        "pgwarden_state_dir",
     ]
 
     /// PostgreSQL's NAMEDATALEN - 1: the longest `node_name` (an `application_name`) and `replication_user`.
