@@ -433,6 +433,15 @@ public enum ConfigurationLoader {
                         "\"\(name)\": must be an absolute path (provided: \"\(ConfigurationFileParser.excerpt(value))\")"
                     ))
             }
+        case "pgwarden_state_dir":
+            // Its path goes into a file that peers read line by line (see StateDirectoryPointer).
+            guard value.isEmpty || (value.hasPrefix("/") && !value.unicodeScalars.contains { $0.value < 0x20 || $0.value == 0x7F })
+            else {
+                return .failure(
+                    Problem(
+                        "\"\(name)\": must be an absolute path without control characters (provided: \"\(ConfigurationFileParser.excerpt(value))\")"
+                    ))
+            }
         default:
             break
         }
