@@ -128,9 +128,8 @@ public struct DaemonMailbox: Sendable {
 
     /// The vote this node gave last, kept across restarts.
     public func loadVote() -> VoteRecord? {
-        (try? SafeFile.contents(state.votePath, limit: Self.sizeLimit)).flatMap { data in
-            data.flatMap { try? JSONDecoder().decode(VoteRecord.self, from: $0) }
-        }
+        guard let data = try? SafeFile.contents(state.votePath, limit: Self.sizeLimit) else { return nil }
+        return try? JSONDecoder().decode(VoteRecord.self, from: data)
     }
 
     /// Stores the vote durably before any reply leaves.

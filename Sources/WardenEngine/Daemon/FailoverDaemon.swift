@@ -62,6 +62,8 @@ public final class FailoverDaemon: @unchecked Sendable {
     private let rivalWatch = RivalPrimaryWatch()
     private var nextRivalProbe: MonitorInstant = .zero
     private let wakeup: DaemonWakeup
+    /// Says once, not every interval, that metadata writes meet a read-only server.
+    private let writeHealth: PrimaryWriteHealth
 
     private init(
         configuration: NodeConfiguration, log: @escaping MessageSink, signals: DaemonSignals, context: MonitorContext,
@@ -75,6 +77,7 @@ public final class FailoverDaemon: @unchecked Sendable {
         self.local = local
         self.reportFreshness = ReportFreshness(limit: .seconds(3 * max(configuration.monitorIntervalSeconds, 1)))
         self.wakeup = DaemonWakeup(mailboxDirectory: mailbox.directory)
+        self.writeHealth = PrimaryWriteHealth(log: log, statusPath: mailbox.state.statusPath)
         self.inbox = DaemonInbox(wakeup: wakeup)
         self.started = clock.now
         self.state = FailoverMonitor.start(context: context, now: .zero).0
@@ -693,14 +696,15 @@ public final class FailoverDaemon: @unchecked Sendable {
         let local = localRunsAsPrimary ? self.local : nil
         let nodes = context.nodes
         let link = primaryLink
-        let log = self.log
+        let health = writeHealth
         Task.detached {
             guard let primary = await link.catalog(local: local, nodes: nodes) else { return }
             do throws(WardenError) {
                 try await work(primary)
+                health.succeeded()
             } catch {
                 link.drop(primary)
-                log(OperationMessage(.warning, "unable to write to the primary: \(error.message)"))
+                health.failed(error)
             }
         }
     }
@@ -810,6 +814,10 @@ public final class FailoverDaemon: @unchecked Sendable {
                 nodeID: nodeID, pid: Int(getpid()), state: phase, explanation: explanation,
                 upstreamLastSeen: lastSeen, starting: false, on: primary)
         }
+        LocalDaemonStatus(
+            nodeID: nodeID, pid: Int(getpid()), state: phase, explanation: explanation, upstreamLastSeen: lastSeen,
+            updatedAt: Date(), primaryWritesRefused: writeHealth.writesRefused
+        ).write(to: mailbox.state)
         if state.role == .witness, let local,
             now.milliseconds(since: lastWitnessSync) >= Int64(configuration.witnessSyncInterval) * 1000
         {
