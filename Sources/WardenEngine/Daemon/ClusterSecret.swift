@@ -19,6 +19,11 @@ public struct ClusterSecret: Sendable {
     /// A secret made of `bytes` (at least 32).
     public init?(bytes: [UInt8]) {
         guard bytes.count >= 32 else { return nil }
+        self.init(unchecked: bytes)
+    }
+
+    /// A key of any length (RFC 4231's test vectors use shorter ones than a secret may be).
+    init(unchecked bytes: [UInt8]) {
         key = SymmetricKey(data: bytes)
     }
 
@@ -35,6 +40,16 @@ public struct ClusterSecret: Sendable {
 
     private init(key: SymmetricKey) {
         self.key = key
+    }
+
+    /// HMAC-SHA256 of `data` keyed by the secret (RFC 2104, as RFC 4231's test vectors check).
+    func authenticationCode(for data: Data) -> [UInt8] {
+        Array(HMAC<SHA256>.authenticationCode(for: data, using: key))
+    }
+
+    /// Whether `code` is the HMAC-SHA256 of `data`, compared in constant time.
+    func isValid(_ code: [UInt8], for data: Data) -> Bool {
+        HMAC<SHA256>.isValidAuthenticationCode(code, authenticating: data, using: key)
     }
 
     var hex: String {

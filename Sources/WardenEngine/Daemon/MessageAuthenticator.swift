@@ -1,4 +1,3 @@
-import Crypto
 import Foundation
 
 /// Seals daemon messages and reports into ``SealedEnvelope``s and opens them again, with an
@@ -113,16 +112,13 @@ public struct MessageAuthenticator: Sendable {
         guard let envelope = try? JSONDecoder().decode(SealedEnvelope.self, from: data), envelope.version == 1,
             !envelope.nonce.contains("\u{0}"), let mac = Self.bytes(hex: envelope.mac)
         else { return .failure(.malformed) }
-        guard
-            HMAC<SHA256>.isValidAuthenticationCode(
-                mac, authenticating: Data(envelope.authenticatedText.utf8), using: secret.key)
-        else { return .failure(.badCode(sender: envelope.sender)) }
+        guard secret.isValid(mac, for: Data(envelope.authenticatedText.utf8)) else { return .failure(.badCode(sender: envelope.sender)) }
         guard envelope.kind == kind else { return .failure(.wrongKind(sender: envelope.sender)) }
         return .success(envelope)
     }
 
     private func code(for envelope: SealedEnvelope) -> [UInt8] {
-        Array(HMAC<SHA256>.authenticationCode(for: Data(envelope.authenticatedText.utf8), using: secret.key))
+        secret.authenticationCode(for: Data(envelope.authenticatedText.utf8))
     }
 
     /// The bytes of an even number of hexadecimal digits; nil for anything else.
