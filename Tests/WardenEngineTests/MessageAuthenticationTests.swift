@@ -33,7 +33,8 @@ struct MessageAuthenticationTests {
                 "82558a389a443c0ea4cc819899f2083a85f0faa3e578f8077a2e3ff46729665b"
             ),
             (
-                String(repeating: "aa", count: 131), Array("Test Using Larger Than Block-Size Key - Hash Key First".utf8),
+                String(repeating: "aa", count: 131),
+                Array("Test Using Larger Than Block-Size Key - Hash Key First".utf8),
                 "60e431591ee0b67f0d8a26aacbf5b77f8e0bc6213728c5140546040f0ee37f54"
             ),
             (
@@ -94,7 +95,8 @@ struct MessageAuthenticationTests {
         var envelope = try JSONDecoder().decode(SealedEnvelope.self, from: data)
         envelope.payload = envelope.payload.replacingOccurrences(of: "3", with: "999")
         let altered = try JSONEncoder().encode(envelope)
-        #expect(sealer.openMessage(altered, recipient: 2, replays: sealer.makeReplayGuard()).failure == .badCode(sender: 1))
+        #expect(
+            sealer.openMessage(altered, recipient: 2, replays: sealer.makeReplayGuard()).failure == .badCode(sender: 1))
         envelope = try JSONDecoder().decode(SealedEnvelope.self, from: data)
         envelope.mac = String(repeating: "0", count: 64)
         #expect(
@@ -105,7 +107,8 @@ struct MessageAuthenticationTests {
             sealer.openMessage(try JSONEncoder().encode(envelope), recipient: 2, replays: sealer.makeReplayGuard())
                 .failure == .malformed)
         let foreign = try authenticator(Self.otherSecret)
-        #expect(foreign.openMessage(data, recipient: 2, replays: foreign.makeReplayGuard()).failure == .badCode(sender: 1))
+        #expect(
+            foreign.openMessage(data, recipient: 2, replays: foreign.makeReplayGuard()).failure == .badCode(sender: 1))
     }
 
     @Test("a message for another node, or a report offered as a message, is dropped")
@@ -116,7 +119,9 @@ struct MessageAuthenticationTests {
             sealer.openMessage(data, recipient: 1, replays: sealer.makeReplayGuard()).failure
                 == .wrongAddress(sender: 3, recipient: 2))
         let report = try #require(sealer.sealReport(Self.report(nodeID: 3), sender: 3))
-        #expect(sealer.openMessage(report, recipient: 0, replays: sealer.makeReplayGuard()).failure == .wrongKind(sender: 3))
+        #expect(
+            sealer.openMessage(report, recipient: 0, replays: sealer.makeReplayGuard()).failure == .wrongKind(sender: 3)
+        )
     }
 
     @Test("a message older or newer than a minute by the receiver's clock is dropped")
@@ -127,12 +132,15 @@ struct MessageAuthenticationTests {
         #expect(
             sealer.openMessage(old, recipient: 2, replays: sealer.makeReplayGuard(), now: now).failure
                 == .tooOld(sender: 3, seconds: 61))
-        let future = try sealer.sealMessage(.candidacyWithdrawn(nodeID: 3, term: 4), sender: 3, recipient: 2, at: now + 90)
+        let future = try sealer.sealMessage(
+            .candidacyWithdrawn(nodeID: 3, term: 4), sender: 3, recipient: 2, at: now + 90)
         #expect(
             sealer.openMessage(future, recipient: 2, replays: sealer.makeReplayGuard(), now: now).failure
                 == .fromTheFuture(sender: 3, seconds: 90))
-        let recent = try sealer.sealMessage(.candidacyWithdrawn(nodeID: 3, term: 4), sender: 3, recipient: 2, at: now - 59)
-        #expect((try? sealer.openMessage(recent, recipient: 2, replays: sealer.makeReplayGuard(), now: now).get()) != nil)
+        let recent = try sealer.sealMessage(
+            .candidacyWithdrawn(nodeID: 3, term: 4), sender: 3, recipient: 2, at: now - 59)
+        #expect(
+            (try? sealer.openMessage(recent, recipient: 2, replays: sealer.makeReplayGuard(), now: now).get()) != nil)
     }
 
     @Test("the same message delivered twice is acted on once")
@@ -154,11 +162,13 @@ struct MessageAuthenticationTests {
         #expect(replays.admit(nonce: "a", sentAt: 1_000, now: 61_001))
     }
 
-    @Test("a message that speaks for another node than its sender is dropped", arguments: [
-        DaemonMessage.primaryAnnounced(nodeID: 1, term: 999),
-        .voteReply(VoteReply(term: 5, voterID: 1, granted: true, reason: "", knownTerm: 5, knownPrimaryID: nil)),
-        .leaseReleased(LeaseRelease(holderID: 1, term: 2, sequence: 1)),
-    ])
+    @Test(
+        "a message that speaks for another node than its sender is dropped",
+        arguments: [
+            DaemonMessage.primaryAnnounced(nodeID: 1, term: 999),
+            .voteReply(VoteReply(term: 5, voterID: 1, granted: true, reason: "", knownTerm: 5, knownPrimaryID: nil)),
+            .leaseReleased(LeaseRelease(holderID: 1, term: 2, sequence: 1)),
+        ])
     func impersonation(message: DaemonMessage) throws {
         let sealer = try authenticator()
         let data = try sealer.sealMessage(message, sender: 3, recipient: 2)
@@ -209,13 +219,17 @@ struct MessageAuthenticationTests {
         let lines = LogLines()
         let log = RejectionLog(log: lines.sink, interval: .seconds(60))
         let start = ContinuousClock.now
-        for second in 0..<100 { log.dropped("a message", .badCode(sender: 3), now: start + .milliseconds(second * 100)) }
+        for second in 0..<100 {
+            log.dropped("a message", .badCode(sender: 3), now: start + .milliseconds(second * 100))
+        }
         log.dropped("a message", .replayed(sender: 4), now: start + .seconds(1))
         log.dropped("a message", .malformed, now: start + .seconds(1))
         #expect(lines.texts.count == 3)
         log.dropped("a message", .badCode(sender: 3), now: start + .seconds(61))
         #expect(lines.texts.count == 4)
-        #expect(lines.texts.first?.hasPrefix("ignoring a message claiming to come from node 3: its authentication code") == true)
+        #expect(
+            lines.texts.first?.hasPrefix("ignoring a message claiming to come from node 3: its authentication code")
+                == true)
         #expect(lines.texts.last?.hasSuffix("(99 more dropped since the last such warning)") == true)
         #expect(lines.levels.allSatisfy { $0 == .warning })
     }

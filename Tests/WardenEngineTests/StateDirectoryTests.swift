@@ -51,9 +51,11 @@ struct StateDirectoryTests {
 
     @Test("the default lies beside the data directory; pgwarden_state_dir overrides it")
     func location() throws {
-        #expect(StateDirectory.location(for: try Self.configuration(data: "/var/lib/postgresql/15/main/"))
-            == "/var/lib/postgresql/15/main.pgwarden")
-        #expect(StateDirectory.location(for: try Self.configuration(data: "/d", stateDir: "/srv/state")) == "/srv/state")
+        #expect(
+            StateDirectory.location(for: try Self.configuration(data: "/var/lib/postgresql/15/main/"))
+                == "/var/lib/postgresql/15/main.pgwarden")
+        #expect(
+            StateDirectory.location(for: try Self.configuration(data: "/d", stateDir: "/srv/state")) == "/srv/state")
         #expect(DaemonProcess.pidFile(for: try Self.configuration(data: "/d")) == "/d.pgwarden/pgwarden-daemon.pid")
         #expect(DaemonProcess.pidFile(for: try Self.configuration(data: "/d", pidFile: "/run/p.pid")) == "/run/p.pid")
     }
@@ -79,7 +81,9 @@ struct StateDirectoryTests {
             mkdir(path, 0o700)
             chmod(path, 0o777)
             let error = try #require(Self.refusal { try StateDirectory(path: path).prepare() })
-            #expect(error.message == "refusing to run: the state directory \"\(path)\" has mode 0777: other users may use it")
+            #expect(
+                error.message
+                    == "refusing to run: the state directory \"\(path)\" has mode 0777: other users may use it")
             #expect(error.hint == "check what it holds, then run: chmod 700 \(path)")
             #expect(error.exitStatus == .badConfig)
         }
@@ -129,7 +133,8 @@ struct StateDirectoryTests {
             #expect(FileManager.default.contents(atPath: victim) == Data("precious".utf8))
             #expect(try SafeFile.contents(scratch + "/report.json", limit: 10) == Data("{}".utf8))
             #expect(Self.mode(scratch + "/report.json") == 0o600)
-            let error = try #require(Self.refusal { _ = try SafeFile.contents(scratch + "/report.json.tmp", limit: 100) })
+            let error = try #require(
+                Self.refusal { _ = try SafeFile.contents(scratch + "/report.json.tmp", limit: 100) })
             #expect(error.message.hasSuffix("is a symbolic link"))
         }
     }
@@ -138,16 +143,18 @@ struct StateDirectoryTests {
     func readRefusals() throws {
         try Self.withScratch { scratch in
             mkfifo(scratch + "/fifo", 0o600)
-            #expect(Self.refusal { _ = try SafeFile.contents(scratch + "/fifo", limit: 100) }?.message.hasSuffix(
-                "is not a regular file") == true)
+            #expect(
+                Self.refusal { _ = try SafeFile.contents(scratch + "/fifo", limit: 100) }?.message.hasSuffix(
+                    "is not a regular file") == true)
             _ = FileManager.default.createFile(atPath: scratch + "/big", contents: Data(count: 101))
             #expect(Self.refusal { _ = try SafeFile.contents(scratch + "/big", limit: 100) } != nil)
             #expect(Self.refusal { _ = try SafeFile.contents(scratch + "/missing", limit: 100) } == nil)
             if geteuid() == 0, let nobody = getpwnam("nobody")?.pointee.pw_uid {
                 _ = FileManager.default.createFile(atPath: scratch + "/theirs", contents: Data("1".utf8))
                 chown(scratch + "/theirs", nobody, gid_t(nobody))
-                #expect(Self.refusal { _ = try SafeFile.contents(scratch + "/theirs", limit: 100) }?.message.contains(
-                    "is owned by nobody") == true)
+                #expect(
+                    Self.refusal { _ = try SafeFile.contents(scratch + "/theirs", limit: 100) }?.message.contains(
+                        "is owned by nobody") == true)
             }
         }
     }
@@ -182,11 +189,16 @@ struct StateDirectoryTests {
                 Issue.record("a sleep process taken for the daemon")
                 return
             }
-            #expect(reason.contains("names PID \(sleeper.processIdentifier), but process \(sleeper.processIdentifier) is not a pgwarden daemon"), "\(reason)")
+            #expect(
+                reason.contains(
+                    "names PID \(sleeper.processIdentifier), but process \(sleeper.processIdentifier) is not a pgwarden daemon"
+                ), "\(reason)")
             await #expect(throws: WardenError.self) { try await DaemonProcess.stop(configuration, wait: .seconds(1)) }
             #expect(sleeper.isRunning, "daemon stop signalled a process that is not the daemon")
             try "garbage".write(toFile: pidFile, atomically: true, encoding: .utf8)
-            #expect(try DaemonProcess.pidFileState(for: configuration) == .stale(reason: "the PID file \"\(pidFile)\" holds no PID"))
+            #expect(
+                try DaemonProcess.pidFileState(for: configuration)
+                    == .stale(reason: "the PID file \"\(pidFile)\" holds no PID"))
             if geteuid() == 0, let nobody = getpwnam("nobody")?.pointee.pw_uid {
                 try "\(sleeper.processIdentifier)\n".write(toFile: pidFile, atomically: true, encoding: .utf8)
                 chown(pidFile, nobody, gid_t(nobody))
@@ -199,10 +211,13 @@ struct StateDirectoryTests {
 
     @Test("the configuration file named on a daemon's command line")
     func configurationArgument() {
-        #expect(DaemonProcessIdentity.configurationArgument(["pgwarden", "-f", "/a.conf", "daemon", "run"]) == "/a.conf")
+        #expect(
+            DaemonProcessIdentity.configurationArgument(["pgwarden", "-f", "/a.conf", "daemon", "run"]) == "/a.conf")
         #expect(DaemonProcessIdentity.configurationArgument(["pgwarden", "daemon", "run", "--config-file=b"]) == "b")
         #expect(DaemonProcessIdentity.configurationArgument(["pgwarden", "daemon", "run"]) == nil)
-        #expect(DaemonProcessIdentity.mismatch(pid: getpid(), configurationFile: "/x")?.contains("is not a pgwarden daemon") == true)
+        #expect(
+            DaemonProcessIdentity.mismatch(pid: getpid(), configurationFile: "/x")?.contains("is not a pgwarden daemon")
+                == true)
     }
 
     @Test("writes refused by a read-only server are logged once, and once when they succeed again")
@@ -213,7 +228,10 @@ struct StateDirectoryTests {
             "ERROR:  cannot execute CREATE TABLE in a read-only transaction", exitStatus: .dbQuery)
         for _ in 0..<30 { health.failed(readOnly) }
         #expect(health.writesRefused)
-        #expect(lines.texts == ["unable to write to the primary: ERROR:  cannot execute CREATE TABLE in a read-only transaction"])
+        #expect(
+            lines.texts == [
+                "unable to write to the primary: ERROR:  cannot execute CREATE TABLE in a read-only transaction"
+            ])
         #expect(lines.all.first?.detail?.contains("/s/status.json") == true)
         health.succeeded()
         health.succeeded()

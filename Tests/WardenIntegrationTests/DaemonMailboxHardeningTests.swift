@@ -99,7 +99,8 @@ struct DaemonMailboxHardeningTests {
         #expect(run.waitForExit(timeout: .seconds(20)) == 1, "\(run.output())")
         #expect(run.output().contains(refusal), "\(run.output())")
         #expect(!(run.output() + Self.read(logFile)).contains("received announcement"))
-        #expect(FileManager.default.fileExists(atPath: state + "/mailbox/msg-1-forged.json"), "the forged message was read")
+        #expect(
+            FileManager.default.fileExists(atPath: state + "/mailbox/msg-1-forged.json"), "the forged message was read")
         #expect(try standby.psql("SELECT pg_is_in_recovery()") == "t")
         #expect(try standby.psql("SHOW default_transaction_read_only") == "off", "node2 was fenced")
     }

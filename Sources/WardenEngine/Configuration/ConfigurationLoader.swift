@@ -435,7 +435,9 @@ public enum ConfigurationLoader {
             }
         case "pgwarden_state_dir":
             // Its path goes into a file that peers read line by line (see StateDirectoryPointer).
-            guard value.isEmpty || (value.hasPrefix("/") && !value.unicodeScalars.contains { $0.value < 0x20 || $0.value == 0x7F })
+            guard
+                value.isEmpty
+                    || (value.hasPrefix("/") && !value.unicodeScalars.contains { $0.value < 0x20 || $0.value == 0x7F })
             else {
                 return .failure(
                     Problem(

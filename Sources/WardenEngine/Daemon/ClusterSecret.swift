@@ -99,13 +99,13 @@ public struct ClusterSecret: Sendable {
             if isWitness, let secret = try await read(local) { return secret }
             throw WardenError(
                 "unable to obtain the cluster secret that authenticates daemon messages", detail: error.message,
-                hint: "it is created on the primary by \"pgwarden primary register\" or by the first daemon that can reach the primary",
+                hint:
+                    "it is created on the primary by \"pgwarden primary register\" or by the first daemon that can reach the primary",
                 exitStatus: .dbConnection)
         }
     }
 
-    private static func store(_ secret: ClusterSecret, on catalog: Catalog, replacing: Bool) async throws(WardenError)
-    {
+    private static func store(_ secret: ClusterSecret, on catalog: Catalog, replacing: Bool) async throws(WardenError) {
         try await catalog.connection.executeScript(createStatement)
         try await catalog.connection.query(
             replacing

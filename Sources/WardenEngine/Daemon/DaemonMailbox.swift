@@ -51,7 +51,9 @@ public struct DaemonMailbox: Sendable {
             } catch {
                 if signals.terminateRequested { return nil }
                 if !warned {
-                    log(OperationMessage(.warning, "\(error.message); retrying", detail: error.detail, hint: error.hint))
+                    log(
+                        OperationMessage(.warning, "\(error.message); retrying", detail: error.detail, hint: error.hint)
+                    )
                     warned = true
                 }
                 try? await Task.sleep(for: .seconds(max(configuration.monitorIntervalSeconds, 1)))

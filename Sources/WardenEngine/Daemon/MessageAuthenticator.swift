@@ -40,7 +40,8 @@ public struct MessageAuthenticator: Sendable {
     {
         do {
             let payload = String(decoding: try JSONEncoder().encode(message), as: UTF8.self)
-            return try JSONEncoder().encode(seal(.message, payload: payload, sender: sender, recipient: recipient, at: date))
+            return try JSONEncoder().encode(
+                seal(.message, payload: payload, sender: sender, recipient: recipient, at: date))
         } catch {
             throw WardenError("unable to encode a daemon message", exitStatus: .internalError)
         }
@@ -50,7 +51,8 @@ public struct MessageAuthenticator: Sendable {
     public func sealReport(_ report: PeerReport, sender: Int, at date: Date = Date()) -> Data? {
         guard let payload = try? JSONEncoder().encode(report),
             let data = try? JSONEncoder().encode(
-                seal(.report, payload: String(decoding: payload, as: UTF8.self), sender: sender, recipient: 0, at: date))
+                seal(.report, payload: String(decoding: payload, as: UTF8.self), sender: sender, recipient: 0, at: date)
+            )
         else { return nil }
         return data
     }
@@ -112,7 +114,9 @@ public struct MessageAuthenticator: Sendable {
         guard let envelope = try? JSONDecoder().decode(SealedEnvelope.self, from: data), envelope.version == 1,
             !envelope.nonce.contains("\u{0}"), let mac = Self.bytes(hex: envelope.mac)
         else { return .failure(.malformed) }
-        guard secret.isValid(mac, for: Data(envelope.authenticatedText.utf8)) else { return .failure(.badCode(sender: envelope.sender)) }
+        guard secret.isValid(mac, for: Data(envelope.authenticatedText.utf8)) else {
+            return .failure(.badCode(sender: envelope.sender))
+        }
         guard envelope.kind == kind else { return .failure(.wrongKind(sender: envelope.sender)) }
         return .success(envelope)
     }

@@ -33,7 +33,8 @@ public enum SafeFile {
         }
         guard (status.st_mode & S_IFMT) == S_IFREG else { throw problem(path, "is not a regular file") }
         guard status.st_uid == geteuid() else {
-            throw problem(path, "is owned by \(UserName.describe(status.st_uid)), not by \(UserName.describe(geteuid()))")
+            throw problem(
+                path, "is owned by \(UserName.describe(status.st_uid)), not by \(UserName.describe(geteuid()))")
         }
         guard Int(status.st_size) <= limit else {
             throw problem(path, "is larger than \(limit) bytes")
@@ -69,7 +70,11 @@ public enum SafeFile {
             while offset < bytes.count, failure == nil {
                 let count = write(descriptor, bytes.baseAddress.map { $0 + offset }, bytes.count - offset)
                 if count < 0, errno == EINTR { continue }
-                if count <= 0 { failure = "cannot be written (\(String(cString: strerror(errno))))" } else { offset += count }
+                if count <= 0 {
+                    failure = "cannot be written (\(String(cString: strerror(errno))))"
+                } else {
+                    offset += count
+                }
             }
         }
         if failure == nil, durable, fsync(descriptor) != 0 {
