@@ -24,8 +24,10 @@ let package = Package(
             pkgConfig: "ncursesw",
             providers: [.apt(["libncursesw5-dev"]), .brew(["ncurses"])]
         ),
+        .systemLibrary(name: "CLinux"),
         .target(
-            name: "WardenEngine", dependencies: ["CLibPQ", .product(name: "Crypto", package: "swift-crypto")]),
+            name: "WardenEngine",
+            dependencies: ["CLibPQ", "CLinux", .product(name: "Crypto", package: "swift-crypto")]),
         .target(name: "WardenTerminal", dependencies: ["CNCursesW"]),
         .target(name: "WardenDemo", dependencies: ["WardenEngine"]),
         .target(

@@ -13,6 +13,7 @@ final class DaemonWakeup: Sendable {
         static let mailbox = Reasons(rawValue: 1)
         static let nudged = Reasons(rawValue: 2)
         static let upstreamSocket = Reasons(rawValue: 4)
+        static let postmasterExited = Reasons(rawValue: 8)
     }
 
     /// Deliveries to the mailbox end a wait; false when inotify is unavailable, and the mailbox
@@ -54,10 +55,11 @@ final class DaemonWakeup: Sendable {
         _ = write(pipeWrite, &byte, 1)
     }
 
-    /// Sleeps until a message arrives, someone nudges, `socket` becomes readable, or `timeout`
-    /// passes; on a dedicated thread, never on Swift's cooperative pool. The daemon's own writes
-    /// into its mailbox directory (its published report) do not end the wait.
-    func wait(socket: Int32?, timeout: Duration) async -> Reasons {
+    /// Sleeps until a message arrives, someone nudges, `socket` becomes readable, the process
+    /// behind the pidfd `postmaster` exits, or `timeout` passes; on a dedicated thread, never on
+    /// Swift's cooperative pool. The daemon's own writes into its mailbox directory (its published
+    /// report) do not end the wait.
+    func wait(socket: Int32?, postmaster: Int32? = nil, timeout: Duration) async -> Reasons {
         let deadline = ContinuousClock.now + timeout
         return await DedicatedThread.run { [self] in
             while true {
@@ -66,6 +68,7 @@ final class DaemonWakeup: Sendable {
                     pollfd(fd: inotifyDescriptor, events: Int16(POLLIN), revents: 0),
                     pollfd(fd: pipeRead, events: Int16(POLLIN), revents: 0),
                     pollfd(fd: socket ?? -1, events: Int16(POLLIN), revents: 0),
+                    pollfd(fd: postmaster ?? -1, events: Int16(POLLIN), revents: 0),
                 ]
                 let milliseconds = Int32(clamping: max(remaining.milliseconds, 0))
                 guard poll(&descriptors, nfds_t(descriptors.count), milliseconds) > 0 else { return [] }
@@ -76,6 +79,7 @@ final class DaemonWakeup: Sendable {
                     reasons.insert(.nudged)
                 }
                 if descriptors[2].revents != 0 { reasons.insert(.upstreamSocket) }
+                if descriptors[3].revents != 0 { reasons.insert(.postmasterExited) }
                 if !reasons.isEmpty || ContinuousClock.now >= deadline { return reasons }
             }
         }

@@ -23,6 +23,8 @@ public final class FailoverDaemon: @unchecked Sendable {
     /// An idle session to the local server while it is the primary: it closes the moment the
     /// postmaster dies, and the daemon then releases its lease at once.
     private var localWatch: PostgresConnection?
+    /// While primary: a descriptor that wakes the loop when the local postmaster exits.
+    private var postmasterWatch: PostmasterWatch?
     private var openingLocalWatch = false
     /// This daemon stopped its server when the lease ran out: it may start it again, or rejoin it while stopped.
     private var serverStoppedByLease = false
@@ -185,9 +187,17 @@ public final class FailoverDaemon: @unchecked Sendable {
             var nextDeadline = min(wakeAt.milliseconds, lastHeartbeat.milliseconds + housekeepingInterval)
             if let rivalsDue = watchForRivalPrimaries() { nextDeadline = min(nextDeadline, rivalsDue) }
             let sleep = nextDeadline - now.milliseconds
-            let watched = upstreamWatch ?? localWatch
+            // A primary watches its own server; a standby, its upstream. A standby's watch on its
+            // upstream outlives its promotion and would keep a primary from noticing its own
+            // postmaster's death (its lease released only at the next local check).
+            let watched = state.role == .primary ? localWatch : upstreamWatch
             let reasons = await wakeup.wait(
-                socket: watched?.socketDescriptor, timeout: .milliseconds(min(max(sleep, 1), 5000)))
+                socket: watched?.socketDescriptor, postmaster: postmasterWatch?.descriptor,
+                timeout: .milliseconds(min(max(sleep, 1), 5000)))
+            if reasons.contains(.postmasterExited) {
+                postmasterWatch = nil
+                if state.role == .primary { pending.append(.localServerStopped) }
+            }
             if reasons.contains(.mailbox) { mailboxMayHoldMessages = true }
             if reasons.contains(.upstreamSocket), let watch = watched, watch.consumeInputDetectsClose() {
                 if watch === upstreamWatch {
@@ -232,7 +242,17 @@ public final class FailoverDaemon: @unchecked Sendable {
                 pending.append(observation)
             case .localChecked(let observation, let connection):
                 if let connection { local = connection }
-                if case .localNodeUnreachable = observation { local = nil }
+                if case .localNodeUnreachable = observation {
+                    local = nil
+                    // The check may notice a dead postmaster before the watch session does (or
+                    // with none open): the lease is released either way, so the voters need not
+                    // wait it out.
+                    if state.role == .primary,
+                        !StoppedPrimaryFence.serverRunning(dataDirectory: configuration.dataDirectory)
+                    {
+                        pending.append(.localServerStopped)
+                    }
+                }
                 pending.append(observation)
             case .localReconnected(let connection):
                 reconnectingLocal = false
@@ -760,7 +780,13 @@ public final class FailoverDaemon: @unchecked Sendable {
                     try? await PostgresConnection.connect(try Conninfo(parsing: conninfo), timeout: .seconds(2)))
             }
         }
-        if state.role != .primary { localWatch = nil }
+        if state.role == .primary {
+            upstreamWatch = nil
+            if postmasterWatch == nil { postmasterWatch = PostmasterWatch(dataDirectory: configuration.dataDirectory) }
+        } else {
+            localWatch = nil
+            postmasterWatch = nil
+        }
         if let current = local, current.isBroken, !reconnectingLocal {
             // The session was terminated (a fence, pg_terminate_backend) while the server runs on:
             // a standby's daemon has no periodic local check, so it reconnects here.

@@ -24,7 +24,7 @@ enum StoppedPrimaryFence {
     }
 
     /// The postmaster's PID from postmaster.pid, when it names a live process.
-    private static func postmasterPID(dataDirectory: String) -> pid_t? {
+    static func postmasterPID(dataDirectory: String) -> pid_t? {
         guard serverRunning(dataDirectory: dataDirectory),
             let text = try? String(contentsOfFile: dataDirectory + "/postmaster.pid", encoding: .utf8),
             let firstLine = text.split(separator: "\n").first, let pid = Int32(firstLine), pid > 0
