@@ -209,6 +209,46 @@ struct StateDirectoryTests {
         }
     }
 
+    @Test("the mailbox takes sealed messages for its node and drops links, unsealed and misaddressed files")
+    func mailboxReceive() throws {
+        try Self.withScratch { scratch in
+            let state = StateDirectory(path: scratch + "/state")
+            try state.prepare()
+            let secret = try #require(ClusterSecret(bytes: Array(repeating: 9, count: 32)))
+            let authenticator = MessageAuthenticator(secret: secret)
+            let lines = LogLines()
+            let mailbox = DaemonMailbox(
+                state: state, nodeID: 2, dataDirectory: scratch, authenticator: authenticator,
+                rejections: RejectionLog(log: lines.sink))
+            let genuine = DaemonMessage.candidacyWithdrawn(nodeID: 3, term: 4)
+            let box = state.mailbox
+            _ = FileManager.default.createFile(
+                atPath: box + "/msg-1.json", contents: try authenticator.sealMessage(genuine, sender: 3, recipient: 2))
+            _ = FileManager.default.createFile(
+                atPath: box + "/msg-2.json", contents: Data(#"{"primaryAnnounced":{"nodeID":1,"term":999}}"#.utf8))
+            _ = FileManager.default.createFile(
+                atPath: box + "/msg-3.json", contents: try authenticator.sealMessage(genuine, sender: 3, recipient: 1))
+            _ = FileManager.default.createFile(atPath: scratch + "/victim", contents: Data("precious".utf8))
+            symlink(scratch + "/victim", box + "/msg-4.json")
+            #expect(mailbox.receive() == [genuine])
+            #expect(try FileManager.default.contentsOfDirectory(atPath: box).isEmpty)
+            #expect(FileManager.default.contents(atPath: scratch + "/victim") == Data("precious".utf8))
+            #expect(
+                lines.texts == [
+                    "ignoring a message: it is not sealed (no authentication code)",
+                    "ignoring a message claiming to come from node 3: it is addressed to node 1",
+                    "ignoring a message file: \"\(box)/msg-4.json\" is a symbolic link",
+                ])
+            mailbox.publish(MessageAuthenticationTests.report(nodeID: 2))
+            let published = try #require(try SafeFile.contents(state.reportPath, limit: 100_000))
+            #expect(
+                try authenticator.openReport(String(decoding: published, as: UTF8.self), from: 2).get()
+                    == MessageAuthenticationTests.report(nodeID: 2))
+            #expect(
+                try SafeFile.contents(scratch + "/pgwarden_state_dir", limit: 100) == Data("2\n\(state.path)\n".utf8))
+        }
+    }
+
     @Test("the configuration file named on a daemon's command line")
     func configurationArgument() {
         #expect(

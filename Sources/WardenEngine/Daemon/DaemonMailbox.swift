@@ -95,10 +95,10 @@ public struct DaemonMailbox: Sendable {
             let path = state.mailbox + "/" + name
             defer { unlink(path) }
             let data: Data?
-            do {
+            do throws(WardenError) {
                 data = try SafeFile.contents(path, limit: Self.sizeLimit)
             } catch {
-                rejections.dropped("a message file", .malformed)
+                rejections.dropped("a message file", .unsafeFile(reason: error.message))
                 return nil
             }
             guard let data else { return nil }

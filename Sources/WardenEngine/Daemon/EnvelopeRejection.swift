@@ -18,11 +18,13 @@ public enum EnvelopeRejection: Error, Sendable, Equatable {
     case claimsAnotherNode(sender: Int, claimed: Int)
     /// The authenticated payload does not decode.
     case unreadablePayload(sender: Int)
+    /// The file is not one to read: a link, not a regular file, another user's, too large (see ``SafeFile``).
+    case unsafeFile(reason: String)
 
     /// The node the envelope says it comes from (nil when it says nothing readable).
     public var sender: Int? {
         switch self {
-        case .malformed: nil
+        case .malformed, .unsafeFile: nil
         case .badCode(let sender), .wrongKind(let sender), .replayed(let sender), .unreadablePayload(let sender):
             sender
         case .wrongAddress(let sender, _), .tooOld(let sender, _), .fromTheFuture(let sender, _),
@@ -45,6 +47,7 @@ public enum EnvelopeRejection: Error, Sendable, Equatable {
         case .replayed: "it was delivered before (replayed)"
         case .claimsAnotherNode(_, let claimed): "it speaks for node \(claimed)"
         case .unreadablePayload: "its content cannot be read"
+        case .unsafeFile(let reason): reason
         }
     }
 }
