@@ -11,6 +11,7 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/jpsim/Yams", from: "5.0.1"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "4.5.2"),
     ],
     targets: [
         .systemLibrary(
@@ -24,7 +25,9 @@ let package = Package(
             providers: [.apt(["libncursesw5-dev"]), .brew(["ncurses"])]
         ),
         .systemLibrary(name: "CLinux"),
-        .target(name: "WardenEngine", dependencies: ["CLibPQ", "CLinux"]),
+        .target(
+            name: "WardenEngine",
+            dependencies: ["CLibPQ", "CLinux", .product(name: "Crypto", package: "swift-crypto")]),
         .target(name: "WardenTerminal", dependencies: ["CNCursesW"]),
         .target(name: "WardenDemo", dependencies: ["WardenEngine"]),
         .target(

@@ -211,7 +211,7 @@ public final class DemoCluster: Sendable {
     }
 
     /// The environment of the daemons and pgbouncer: this process's, with TMPDIR inside the sandbox
-    /// (the daemons' mailboxes live there).
+    /// (private temporary files such as passfiles go there).
     private var childEnvironment: [String: String] {
         var environment = ProcessInfo.processInfo.environment
         environment["TMPDIR"] = directory + "/tmp"

@@ -93,6 +93,14 @@ struct DaemonStatus: AsyncParsableCommand {
             Console.err(warning)
         }
         report.table(detail: detail).lines(trailingSpaceOnRows: true).forEach(Console.out)
+        if let configuration = context.configuration,
+            let local = LocalDaemonStatus.read(from: StateDirectory(configuration: configuration)),
+            local.primaryWritesRefused
+        {
+            Console.err(
+                "WARNING: node \(local.nodeID)'s daemon cannot write to the primary (read-only); "
+                    + "its own status at \(local.updatedAt): \(TerminalText.singleLine(local.state))")
+        }
         if explain {
             Console.out("")
             report.explanationLines.forEach(Console.out)

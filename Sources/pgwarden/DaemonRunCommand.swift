@@ -14,6 +14,8 @@ struct DaemonRun: AsyncParsableCommand {
     func run() async throws {
         let context = try CommandContext(global, configurationRequired: true)
         let configuration = try context.requireConfiguration()
+        // Checked (and created) first: the default PID file lies in it.
+        try StateDirectory(configuration: configuration).prepare()
         try DaemonProcess.claimPIDFile(for: configuration)
         defer { DaemonProcess.releasePIDFile(for: configuration) }
         let signals = DaemonSignals()

@@ -236,6 +236,7 @@ public struct ConfigurationKey: Sendable, Equatable, CustomStringConvertible {
     /// - `notification_timeout`: seconds an event notification command may run (default 10).
     /// - `primary_lease_secs`: the primary lease's length (default 0: twice `monitor_interval_secs`
     ///   plus `reconnect_attempts` × `reconnect_interval`).
+    /// - `pgwarden_state_dir`: the daemon's private state directory (default: beside the data directory).
     static let pgwardenKeys: [ConfigurationKey] = [
         ConfigurationKey("pgbouncer_admin_conninfo", .string, origin: .pgwarden),
         ConfigurationKey("pgbouncer_databases", .string, origin: .pgwarden),
@@ -250,6 +251,7 @@ public struct ConfigurationKey: Sendable, Equatable, CustomStringConvertible {
         ConfigurationKey("auto_rejoin", .boolean, default: "false", origin: .pgwarden),
         ConfigurationKey("notification_timeout", .integer(minimum: 1), default: "10", origin: .pgwarden),
         ConfigurationKey("primary_lease_secs", .integer(minimum: 0), default: "0", origin: .pgwarden),
+        ConfigurationKey("pgwarden_state_dir", .string, origin: .pgwarden),
     ]
 
     private static let index: [String: ConfigurationKey] = Dictionary(

@@ -310,6 +310,7 @@ public enum ConfigurationLoader {
     /// The keys whose value is a path, tidied as repmgr does (`canonicalize_path`).
     private static let pathKeys: Set<String> = [
         "data_directory", "config_directory", "pg_bindir", "repmgr_bindir", "log_file", "repmgrd_pid_file",
+        "pgwarden_state_dir",
     ]
 
     /// PostgreSQL's NAMEDATALEN - 1: the longest `node_name` (an `application_name`) and `replication_user`.
@@ -430,6 +431,17 @@ public enum ConfigurationLoader {
                 return .failure(
                     Problem(
                         "\"\(name)\": must be an absolute path (provided: \"\(ConfigurationFileParser.excerpt(value))\")"
+                    ))
+            }
+        case "pgwarden_state_dir":
+            // Its path goes into a file that peers read line by line (see StateDirectoryPointer).
+            guard
+                value.isEmpty
+                    || (value.hasPrefix("/") && !value.unicodeScalars.contains { $0.value < 0x20 || $0.value == 0x7F })
+            else {
+                return .failure(
+                    Problem(
+                        "\"\(name)\": must be an absolute path without control characters (provided: \"\(ConfigurationFileParser.excerpt(value))\")"
                     ))
             }
         default:

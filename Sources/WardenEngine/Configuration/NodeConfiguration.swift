@@ -264,6 +264,8 @@ public struct NodeConfiguration: Sendable, Equatable {
     public var notificationTimeout: Int
     /// `primary_lease_secs` (0: derived from the monitoring timings, see ``FailoverSettings/leaseDuration``).
     public var primaryLeaseSeconds: Int
+    /// `pgwarden_state_dir` ("" means the default beside the data directory, see ``StateDirectory``).
+    public var pgwardenStateDir: String
 
     // MARK: - Building
 
@@ -413,6 +415,7 @@ public struct NodeConfiguration: Sendable, Equatable {
         autoRejoin = boolean("auto_rejoin")
         notificationTimeout = integer("notification_timeout")
         primaryLeaseSeconds = integer("primary_lease_secs")
+        pgwardenStateDir = text("pgwarden_state_dir")
     }
 
     // MARK: - Helpers

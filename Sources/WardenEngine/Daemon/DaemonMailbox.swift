@@ -1,129 +1,151 @@
 import Foundation
 
 /// How daemons talk to each other without SSH or another open port: through the nodes' own
-/// PostgreSQL servers. Each daemon owns a directory on its host; another daemon delivers a
-/// message by asking that node's server (superuser, `COPY ... TO PROGRAM` via ``ServerHost``)
-/// to write it there, and reads the daemon's published report with `pg_read_file`. Only a
-/// client authenticated as the cluster's superuser can do either, which is the channel's
-/// authentication. The directory is named after the server's system identifier, port and the
-/// node ID, which a sender learns through the same connection, so neither another server on
-/// the host nor an earlier cluster that used the same port can share it.
+/// PostgreSQL servers. Each daemon owns a ``StateDirectory`` on its host (only the server's OS
+/// user can use it); another daemon delivers a message into its `mailbox` by asking that node's
+/// server (superuser, `COPY ... TO PROGRAM` via ``MessageCourier``) to write it there, and reads
+/// the daemon's published report with `pg_read_file` (``PeerReportReader``), finding the
+/// directory through the ``StateDirectoryPointer`` in the node's data directory.
+///
+/// Every message and report is sealed with the ``ClusterSecret`` (``MessageAuthenticator``):
+/// one that does not open, is addressed to another node, is too old or was seen before is
+/// dropped with a warning (``RejectionLog``) and never reaches the state machine.
 public struct DaemonMailbox: Sendable {
-    public let directory: String
+    public let state: StateDirectory
+    public let nodeID: Int
+    let dataDirectory: String
+    let authenticator: MessageAuthenticator
+    let replays: ReplayGuard
+    let rejections: RejectionLog
 
-    public init(root: String, systemIdentifier: String, node: NodeRecord) {
-        directory = Self.directory(root: root, systemIdentifier: systemIdentifier, node: node)
+    /// The largest message or report file read.
+    static let sizeLimit = 1_000_000
+
+    public init(
+        state: StateDirectory, nodeID: Int, dataDirectory: String, authenticator: MessageAuthenticator,
+        rejections: RejectionLog
+    ) {
+        self.state = state
+        self.nodeID = nodeID
+        self.dataDirectory = dataDirectory
+        self.authenticator = authenticator
+        self.replays = authenticator.makeReplayGuard()
+        self.rejections = rejections
     }
 
-    /// The mailbox directory of `node` on its own host.
-    public static func directory(root: String, systemIdentifier: String, node: NodeRecord) -> String {
-        let port = (try? Conninfo(parsing: node.conninfo))?.port ?? "5432"
-        return "\(root)/\(systemIdentifier)-port\(port)-node\(node.nodeID)"
-    }
-
-    /// The system identifier of the server behind `connection`.
-    public static func systemIdentifier(of connection: PostgresConnection) async throws(WardenError) -> String {
-        try await connection.query("SELECT system_identifier::text AS id FROM pg_catalog.pg_control_system()")
-            .first?.string("id") ?? "unknown"
-    }
-
-    /// `/tmp/pgwarden-mailbox` unless `TMPDIR` says otherwise.
-    public static var defaultRoot: String {
-        (ProcessInfo.processInfo.environment["TMPDIR"] ?? "/tmp") + "/pgwarden-mailbox"
-    }
-
-    var reportPath: String { Self.reportPath(in: directory) }
-    var votePath: String { directory + "/vote.json" }
-
-    public func prepare() throws(WardenError) {
-        do {
-            try FileManager.default.createDirectory(
-                atPath: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
-        } catch {
-            throw WardenError(
-                "unable to create the daemon mailbox \"\(directory)\": \(error.localizedDescription)",
-                exitStatus: .badConfig)
+    /// The daemon's mailbox, ready: the state directory checked (created when missing), the
+    /// pointer in the data directory written, the cluster secret obtained (retried every
+    /// monitoring interval while no server that has it can be reached; nil when the daemon was
+    /// asked to stop meanwhile).
+    public static func open(
+        configuration: NodeConfiguration, local: Catalog, me: NodeRecord, nodes: [NodeRecord],
+        log: @escaping MessageSink, signals: DaemonSignals
+    ) async throws(WardenError) -> DaemonMailbox? {
+        let state = StateDirectory(configuration: configuration)
+        try state.prepare()
+        var secret: ClusterSecret?
+        var warned = false
+        while secret == nil {
+            do {
+                secret = try await ClusterSecret.obtain(local: local, isWitness: me.type == .witness, nodes: nodes)
+            } catch {
+                if signals.terminateRequested { return nil }
+                if !warned {
+                    log(
+                        OperationMessage(.warning, "\(error.message); retrying", detail: error.detail, hint: error.hint)
+                    )
+                    warned = true
+                }
+                try? await Task.sleep(for: .seconds(max(configuration.monitorIntervalSeconds, 1)))
+            }
         }
+        guard let secret else { return nil }
+        let mailbox = DaemonMailbox(
+            state: state, nodeID: configuration.nodeID, dataDirectory: configuration.dataDirectory,
+            authenticator: MessageAuthenticator(secret: secret), rejections: RejectionLog(log: log))
+        do {
+            try mailbox.pointer.store(in: configuration.dataDirectory)
+        } catch {
+            log(OperationMessage(.warning, "peers cannot find this daemon's mailbox yet: \(error.message)"))
+        }
+        log(OperationMessage(.info, "state directory \"\(state.path)\" checked: owned by this user, mode 0700"))
+        return mailbox
     }
 
-    /// Takes the messages delivered so far, oldest first.
+    /// The directory inotify watches for deliveries.
+    public var directory: String { state.mailbox }
+
+    /// What this daemon writes into its data directory so that peers find the state directory.
+    var pointer: StateDirectoryPointer { StateDirectoryPointer(nodeID: nodeID, directory: state.path) }
+
+    /// What sends this daemon's messages.
+    public var courier: MessageCourier { MessageCourier(nodeID: nodeID, authenticator: authenticator) }
+
+    /// What reads and checks the peers' reports.
+    public var reportReader: PeerReportReader {
+        PeerReportReader(authenticator: authenticator, rejections: rejections)
+    }
+
+    /// Takes the messages delivered so far, oldest first; those that are not authentic, not for
+    /// this node, too old or replayed are dropped (and logged, see ``RejectionLog``).
     public func receive() -> [DaemonMessage] {
-        let manager = FileManager.default
-        let names = ((try? manager.contentsOfDirectory(atPath: directory)) ?? [])
+        let names = ((try? FileManager.default.contentsOfDirectory(atPath: state.mailbox)) ?? [])
             .filter { $0.hasPrefix("msg-") && $0.hasSuffix(".json") }.sorted()
         return names.compactMap { name in
-            let path = directory + "/" + name
-            defer { try? manager.removeItem(atPath: path) }
-            guard let data = manager.contents(atPath: path) else { return nil }
-            return try? JSONDecoder().decode(DaemonMessage.self, from: data)
+            let path = state.mailbox + "/" + name
+            defer { unlink(path) }
+            let data: Data?
+            do throws(WardenError) {
+                data = try SafeFile.contents(path, limit: Self.sizeLimit)
+            } catch {
+                rejections.dropped("a message file", .unsafeFile(reason: error.message))
+                return nil
+            }
+            guard let data else { return nil }
+            switch authenticator.openMessage(data, recipient: nodeID, replays: replays) {
+            case .success(let opened): return opened.message
+            case .failure(let rejection):
+                rejections.dropped("a message", rejection)
+                return nil
+            }
         }
     }
 
-    /// Publishes this daemon's report for its peers: written to a temporary file and renamed, so
-    /// a reader never sees half of it, but not synced to disk — it is rewritten every monitoring
-    /// interval and worthless after a crash, and an fsync each time was most of an idle daemon's CPU.
+    /// Publishes this daemon's report for its peers, sealed, replacing the last one atomically
+    /// (a reader never sees half of it). Not synced to disk: it is rewritten every monitoring
+    /// interval and worthless after a crash, and an fsync each time was most of an idle
+    /// daemon's CPU. Also puts back the pointer in the data directory when a base backup or
+    /// pg_rewind replaced it.
     public func publish(_ report: PeerReport) {
-        guard let data = try? JSONEncoder().encode(report) else { return }
-        let temporary = reportPath + ".tmp"
-        let descriptor = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
-        guard descriptor >= 0 else { return }
-        let written = data.withUnsafeBytes { write(descriptor, $0.baseAddress, $0.count) }
-        close(descriptor)
-        if written == data.count { rename(temporary, reportPath) }
+        try? pointer.store(in: dataDirectory)
+        guard let data = authenticator.sealReport(report, sender: nodeID) else { return }
+        try? SafeFile.replace(state.reportPath, with: data)
     }
 
     /// Removes the published report at a clean shutdown: a peer that then finds none knows this
     /// daemon is stopped, not stalled (``PeerView/reportMissing``).
     public func withdrawReport() {
-        unlink(reportPath)
+        unlink(state.reportPath)
     }
 
     /// The vote this node gave last, kept across restarts.
     public func loadVote() -> VoteRecord? {
-        FileManager.default.contents(atPath: votePath).flatMap { try? JSONDecoder().decode(VoteRecord.self, from: $0) }
+        guard let data = try? SafeFile.contents(state.votePath, limit: Self.sizeLimit) else { return nil }
+        return try? JSONDecoder().decode(VoteRecord.self, from: data)
     }
 
     /// Stores the vote durably before any reply leaves.
     public func saveVote(_ vote: VoteRecord) throws(WardenError) {
-        do {
-            let data = try JSONEncoder().encode(vote)
-            try data.write(to: URL(fileURLWithPath: votePath), options: .atomic)
-            if let handle = FileHandle(forUpdatingAtPath: votePath) {
-                try handle.synchronize()
-                try handle.close()
-            }
-        } catch {
-            throw WardenError("unable to store the vote: \(error.localizedDescription)", exitStatus: .internalError)
-        }
-    }
-
-    /// Delivers `message` into `peer`'s mailbox through the peer's own server.
-    public static func send(
-        _ message: DaemonMessage, to peerDirectory: String, via connection: PostgresConnection
-    ) async throws(WardenError) {
         let data: Data
         do {
-            data = try JSONEncoder().encode(message)
+            data = try JSONEncoder().encode(vote)
         } catch {
-            throw WardenError("unable to encode a daemon message", exitStatus: .internalError)
+            throw WardenError("unable to encode the vote", exitStatus: .internalError)
         }
-        let name = "msg-\(Int(Date().timeIntervalSince1970 * 1000))-\(UUID().uuidString).json"
-        let directory = ShellQuoting.quote(peerDirectory)
-        let temporary = ShellQuoting.quote(peerDirectory + "/.tmp-" + name)
-        let target = ShellQuoting.quote(peerDirectory + "/" + name)
-        let json = ShellQuoting.quote(String(decoding: data, as: UTF8.self))
-        _ = try await ServerHost(connection: connection).run(
-            "mkdir -p \(directory) && printf '%s' \(json) > \(temporary) && mv \(temporary) \(target)",
-            timeout: .seconds(3))
-    }
-
-    /// Where a peer daemon publishes its report, read through the peer's own server with
-    /// `pg_read_file(path, 0, 1000000, true)` (missing file: NULL).
-    public static func reportPath(in peerDirectory: String) -> String { peerDirectory + "/report.json" }
-
-    /// A report as read from a peer; nil when it is missing or not a report.
-    public static func decodeReport(_ text: String?) -> PeerReport? {
-        guard let text else { return nil }
-        return try? JSONDecoder().decode(PeerReport.self, from: Data(text.utf8))
+        do {
+            try SafeFile.replace(state.votePath, with: data, durable: true)
+        } catch {
+            throw WardenError("unable to store the vote: \(error.message)", exitStatus: .internalError)
+        }
     }
 }

@@ -26,6 +26,19 @@ public enum DaemonMessage: Sendable, Equatable, Codable {
         }
     }
 
+    /// The node the message speaks for (the candidate, voter, holder or announced primary): a
+    /// receiver accepts it only from that node's daemon.
+    public var speaksFor: Int {
+        switch self {
+        case .voteRequest(let request): request.candidateID
+        case .voteReply(let reply): reply.voterID
+        case .primaryAnnounced(let nodeID, _), .candidacyWithdrawn(let nodeID, _): nodeID
+        case .leaseRequest(let request): request.holderID
+        case .leaseReply(let reply): reply.voterID
+        case .leaseReleased(let release): release.holderID
+        }
+    }
+
     /// Whether it is one of the routine messages sent every monitoring interval (logged at debug level).
     public var isRoutine: Bool {
         switch self {

@@ -64,6 +64,8 @@ public final class FailoverDaemon: @unchecked Sendable {
     private let rivalWatch = RivalPrimaryWatch()
     private var nextRivalProbe: MonitorInstant = .zero
     private let wakeup: DaemonWakeup
+    /// Says once, not every interval, that metadata writes meet a read-only server.
+    private let writeHealth: PrimaryWriteHealth
 
     private init(
         configuration: NodeConfiguration, log: @escaping MessageSink, signals: DaemonSignals, context: MonitorContext,
@@ -77,6 +79,7 @@ public final class FailoverDaemon: @unchecked Sendable {
         self.local = local
         self.reportFreshness = ReportFreshness(limit: .seconds(3 * max(configuration.monitorIntervalSeconds, 1)))
         self.wakeup = DaemonWakeup(mailboxDirectory: mailbox.directory)
+        self.writeHealth = PrimaryWriteHealth(log: log, statusPath: mailbox.state.statusPath)
         self.inbox = DaemonInbox(wakeup: wakeup)
         self.started = clock.now
         self.state = FailoverMonitor.start(context: context, now: .zero).0
@@ -121,10 +124,10 @@ public final class FailoverDaemon: @unchecked Sendable {
         let context = MonitorContext(
             nodeID: configuration.nodeID, settings: FailoverSettings(configuration: configuration), nodes: nodes,
             term: term)
-        let mailbox = DaemonMailbox(
-            root: DaemonMailbox.defaultRoot, systemIdentifier: try await DaemonMailbox.systemIdentifier(of: connection),
-            node: me)
-        try mailbox.prepare()
+        guard
+            let mailbox = try await DaemonMailbox.open(
+                configuration: configuration, local: catalog, me: me, nodes: nodes, log: log, signals: signals)
+        else { return .success }
         let daemon = FailoverDaemon(
             configuration: configuration, log: log, signals: signals, context: context, mailbox: mailbox,
             local: connection)
@@ -322,7 +325,7 @@ public final class FailoverDaemon: @unchecked Sendable {
                 let localLSN = state.role == .primary ? nil : await localReceivedLSN()
                 let records = ids.compactMap { record(forNode: $0) }
                 let peerPoll = PeerPoll(
-                    links: peerLinks, mailboxRoot: mailboxRoot, freshness: reportFreshness, timeout: .seconds(2))
+                    links: peerLinks, reader: mailbox.reportReader, freshness: reportFreshness, timeout: .seconds(2))
                 inBackground {
                     .observation(
                         .peersPolled(
@@ -419,8 +422,6 @@ public final class FailoverDaemon: @unchecked Sendable {
         ).first?.lsn("lsn")
     }
 
-    private var mailboxRoot: String { (mailbox.directory as NSString).deletingLastPathComponent }
-
     /// Delivers a message to each node's daemon in the background.
     private func send(_ message: DaemonMessage, to nodeIDs: [Int]) async {
         log(
@@ -429,13 +430,13 @@ public final class FailoverDaemon: @unchecked Sendable {
                 "sending \(message.summary) to nodes \(nodeIDs.map(String.init).joined(separator: ", "))"))
         let targets = nodeIDs.compactMap { record(forNode: $0) }
         let log = self.log
-        let root = mailboxRoot
+        let courier = mailbox.courier
         let links = peerLinks
-        Task.detached { await Self.deliver(message, to: targets, links: links, mailboxRoot: root, log: log) }
+        Task.detached { await Self.deliver(message, to: targets, links: links, courier: courier, log: log) }
     }
 
     private static func deliver(
-        _ message: DaemonMessage, to targets: [NodeRecord], links: PeerLinks, mailboxRoot: String,
+        _ message: DaemonMessage, to targets: [NodeRecord], links: PeerLinks, courier: MessageCourier,
         log: @escaping MessageSink
     ) async {
         await withTaskGroup(of: Void.self) { group in
@@ -445,10 +446,8 @@ public final class FailoverDaemon: @unchecked Sendable {
                     // A kept link may have died with its server: one retry on a new one.
                     for _ in 0..<2 {
                         guard let link = await links.link(to: record, timeout: .seconds(2)) else { break }
-                        let directory = DaemonMailbox.directory(
-                            root: mailboxRoot, systemIdentifier: link.systemIdentifier, node: record)
                         do throws(WardenError) {
-                            try await DaemonMailbox.send(message, to: directory, via: link.connection)
+                            try await courier.deliver(message, to: record, via: link.connection)
                             return
                         } catch {
                             failure = error.message
@@ -717,14 +716,15 @@ public final class FailoverDaemon: @unchecked Sendable {
         let local = localRunsAsPrimary ? self.local : nil
         let nodes = context.nodes
         let link = primaryLink
-        let log = self.log
+        let health = writeHealth
         Task.detached {
             guard let primary = await link.catalog(local: local, nodes: nodes) else { return }
             do throws(WardenError) {
                 try await work(primary)
+                health.succeeded()
             } catch {
                 link.drop(primary)
-                log(OperationMessage(.warning, "unable to write to the primary: \(error.message)"))
+                health.failed(error)
             }
         }
     }
@@ -840,6 +840,10 @@ public final class FailoverDaemon: @unchecked Sendable {
                 nodeID: nodeID, pid: Int(getpid()), state: phase, explanation: explanation,
                 upstreamLastSeen: lastSeen, starting: false, on: primary)
         }
+        LocalDaemonStatus(
+            nodeID: nodeID, pid: Int(getpid()), state: phase, explanation: explanation, upstreamLastSeen: lastSeen,
+            updatedAt: Date(), primaryWritesRefused: writeHealth.writesRefused
+        ).write(to: mailbox.state)
         if state.role == .witness, let local,
             now.milliseconds(since: lastWitnessSync) >= Int64(configuration.witnessSyncInterval) * 1000
         {

@@ -6,10 +6,9 @@ import Synchronization
 /// the connect time. A link that broke is replaced; one still busy with an earlier call (a hung
 /// peer) is not waited for — the caller gets a fresh connection of its own.
 final class PeerLinks: Sendable {
-    /// An open connection to one peer's server and that server's system identifier.
+    /// An open connection to one peer's server.
     struct Link: Sendable {
         let connection: PostgresConnection
-        let systemIdentifier: String
         let conninfo: String
     }
 
@@ -23,12 +22,11 @@ final class PeerLinks: Sendable {
             return open
         }
         guard let conninfo = try? Conninfo(parsing: record.conninfo),
-            let connection = try? await PostgresConnection.connect(conninfo, timeout: timeout),
-            let identifier = try? await DaemonMailbox.systemIdentifier(of: connection)
+            let connection = try? await PostgresConnection.connect(conninfo, timeout: timeout)
         else {
             return nil
         }
-        let link = Link(connection: connection, systemIdentifier: identifier, conninfo: record.conninfo)
+        let link = Link(connection: connection, conninfo: record.conninfo)
         links.withLock { current in
             if let open = current[record.nodeID], !open.connection.isBroken, open.connection.isBusy { return }
             current[record.nodeID] = link

@@ -3,7 +3,7 @@
 /// one round trip on a kept link (``PeerLinks``).
 struct PeerPoll: Sendable {
     let links: PeerLinks
-    let mailboxRoot: String
+    let reader: PeerReportReader
     let freshness: ReportFreshness
     /// The connect and query timeout for each peer.
     let timeout: Duration
@@ -41,28 +41,22 @@ struct PeerPoll: Sendable {
 
     /// One peer's view through `link`, in one round trip; nil when the query failed.
     private func view(of record: NodeRecord, via link: PeerLinks.Link) async -> PeerView? {
-        let directory = DaemonMailbox.directory(
-            root: mailboxRoot, systemIdentifier: link.systemIdentifier, node: record)
         guard
             let facts = try? await link.connection.query(
-                """
-                SELECT pg_catalog.pg_is_in_recovery() AS in_recovery,
-                       GREATEST(pg_catalog.pg_last_wal_receive_lsn(), pg_catalog.pg_last_wal_replay_lsn())::text AS lsn,
-                       pg_catalog.pg_read_file($1, 0, 1000000, true) AS report
-                """, [DaemonMailbox.reportPath(in: directory)], timeout: timeout
+                PeerReportReader.pollQuery, [StateDirectoryPointer.fileName], timeout: timeout
             ).first
         else { return nil }
         let inRecovery = record.type == .witness ? nil : facts.bool("in_recovery")
         let lsn = facts.lsn("lsn")
-        let reportMissing = facts.string("report") == nil
-        if let report = DaemonMailbox.decodeReport(facts.string("report")),
-            freshness.isFresh(report, from: record.nodeID)
-        {
+        let outcome = reader.outcome(
+            pointer: facts.string("pointer"), report: facts.string("report"), from: record.nodeID)
+        if case .report(let report) = outcome, freshness.isFresh(report, from: record.nodeID) {
             var view = report.view
             view.inRecovery = inRecovery
             view.receivedLSN = lsn
             return view
         }
+        let reportMissing = outcome == .missing
         return PeerView(
             nodeID: record.nodeID, reachable: true, daemonRunning: false, isWitness: record.type == .witness,
             inRecovery: inRecovery, receivedLSN: lsn, priority: record.priority,

@@ -97,6 +97,8 @@ public struct PrimaryRegistration: Sendable {
                 report(OperationMessage(.notice, "creating metadata schema \"repmgr\""))
                 try await catalog.createSchema()
             }
+            // The secret that authenticates the daemons' messages (kept when already there).
+            try await ClusterSecret.ensure(on: catalog)
             if prepared.existingRecord != nil {
                 try await catalog.update(record)
             } else {
