@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 
 @testable import WardenEngine
@@ -380,10 +381,28 @@ struct NodeCheckTests {
             .status == .ok)
     }
 
-    @Test func daemonIsUnknownNotFaked() {
-        let result = NodeCheck.daemon()
-        #expect(result.status == .unknown)
-        #expect(result.nagiosLine == "REPMGRD UNKNOWN: pgwarden daemon status is not available")
+    @Test("--repmgrd: running, paused, not running, and stalled (SIGSTOP) by its status file's age")
+    func daemonCheck() {
+        let now = Date(timeIntervalSince1970: 1_000_000)
+        func facts(
+            pid: Int32? = 4242, writtenAgo: TimeInterval? = 1, statusPID: Int? = 4242, paused: Bool = false,
+            primary: Bool = false
+        ) -> NodeCheck.DaemonFacts {
+            NodeCheck.DaemonFacts(
+                pid: pid, statusWrittenAt: writtenAgo.map { now.addingTimeInterval(-$0) }, statusPID: statusPID,
+                paused: paused, isPrimary: primary, staleAfter: 6)
+        }
+        #expect(NodeCheck.daemon(facts(), now: now).nagiosLine == "REPMGRD OK: repmgrd running")
+        #expect(NodeCheck.daemon(facts(paused: true), now: now).textLine == "WARNING (repmgrd running but paused)")
+        #expect(NodeCheck.daemon(facts(pid: nil), now: now).textLine == "CRITICAL (repmgrd not running)")
+        let stalled = NodeCheck.daemon(facts(writtenAgo: 9, primary: true), now: now)
+        #expect(stalled.status == .critical)
+        #expect(
+            stalled.detail.hasPrefix("repmgrd running (PID 4242) but has not reported for 9 seconds: stopped or hung"))
+        #expect(stalled.detail.contains("cannot fence this primary"))
+        // A status file left by an earlier daemon does not vouch for this one.
+        #expect(NodeCheck.daemon(facts(statusPID: 17), now: now).status == .critical)
+        #expect(NodeCheck.daemon(facts(writtenAgo: nil), now: now).detail.contains("has not reported yet"))
     }
 
     static func overview(downstreamAttached: Bool) -> NodeCheckReport {

@@ -74,6 +74,24 @@ struct DaemonStartStopTests {
                 "SELECT count(*) FROM repmgr.events WHERE node_id = 2 AND event = 'repmgrd_start'")) == "1"
         }
 
+        // node check --repmgrd: running; then stalled (SIGSTOP), seen by its status file's age; then running again.
+        func check() async throws -> CommandResult {
+            try await cluster.pgwarden(
+                ["-f", cluster.configPath(2), "node", "check", "--repmgrd"], environment: environment)
+        }
+        let running = try await check()
+        #expect(running.exitCode == 0 && running.stdout.contains("OK (repmgrd running)"), "\(running)")
+        kill(pid, SIGSTOP)
+        try await Polling.until("node check to report the stopped daemon", timeout: .seconds(15)) {
+            let stalled = try await check()
+            return stalled.exitCode == 2
+                && stalled.stdout.contains("CRITICAL (repmgrd running (PID \(pid)) but has not reported for")
+        }
+        kill(pid, SIGCONT)
+        try await Polling.until("node check to report the daemon running again", timeout: .seconds(15)) {
+            try await check().stdout.contains("OK (repmgrd running)")
+        }
+
         let again = try await daemon("start")
         #expect(again.exitCode == 27, "a second start must fail with ERR_REPMGRD_SERVICE\n\(again)")
         #expect(again.stderr.contains("already running (PID \(pid))"), "\(again)")
@@ -92,6 +110,10 @@ struct DaemonStartStopTests {
         let status = try await cluster.pgwarden(node: 1, ["daemon", "status"])
         #expect(Self.statusRow(status.stdout, node: 2)?[5] == "not running", "\(status)")
         #expect(standby.isRunning, "daemon stop must leave the server alone")
+
+        let notRunning = try await check()
+        #expect(
+            notRunning.exitCode == 2 && notRunning.stdout.contains("CRITICAL (repmgrd not running)"), "\(notRunning)")
 
         let stopAgain = try await daemon("stop")
         #expect(stopAgain.exitCode == 27, "stopping a stopped daemon must fail with ERR_REPMGRD_SERVICE\n\(stopAgain)")

@@ -250,7 +250,14 @@ public enum NodeCheck {
                 results.append(
                     dataDirectoryConfig(configured: configuration.dataDirectory, observed: observed))
             case .repmgrd:
-                results.append(daemon())
+                let status = LocalDaemonStatus.read(from: StateDirectory(configuration: configuration))
+                let paused = try await DaemonPauseState.read(Catalog(connection: connection))
+                    .contains(node.nodeName)
+                let facts = DaemonFacts(
+                    pid: DaemonProcess.runningPID(for: configuration), statusWrittenAt: status?.updatedAt,
+                    statusPID: status?.pid, paused: paused, isPrimary: !local.inRecovery && node.type == .primary,
+                    staleAfter: TimeInterval(3 * max(configuration.monitorIntervalSeconds, 1)))
+                results.append(daemon(facts, now: Date()))
             }
         }
         return NodeCheckReport(
@@ -528,9 +535,53 @@ public enum NodeCheck {
     }
 
     /// `--repmgrd`: pgwarden has no daemon to ask yet, so the answer is UNKNOWN rather than a guess.
-    public static func daemon() -> NodeCheckResult {
-        NodeCheckResult(
-            kind: .repmgrd, status: .unknown, detail: "pgwarden daemon status is not available")
+    /// What `--repmgrd` looks at: the daemon process named by the PID file, the status it writes
+    /// into its state directory every monitoring interval, whether it is paused, and the node's role.
+    public struct DaemonFacts: Sendable, Equatable {
+        public var pid: Int32?
+        /// When the daemon last wrote its status, and the PID that wrote it.
+        public var statusWrittenAt: Date?
+        public var statusPID: Int?
+        public var paused: Bool
+        public var isPrimary: Bool
+        /// A daemon that has not written its status for this long is stalled.
+        public var staleAfter: TimeInterval
+
+        public init(
+            pid: Int32?, statusWrittenAt: Date?, statusPID: Int?, paused: Bool, isPrimary: Bool,
+            staleAfter: TimeInterval
+        ) {
+            self.pid = pid
+            self.statusWrittenAt = statusWrittenAt
+            self.statusPID = statusPID
+            self.paused = paused
+            self.isPrimary = isPrimary
+            self.staleAfter = staleAfter
+        }
+    }
+
+    /// repmgr's `--repmgrd` (running, or paused: WARNING), and what repmgr cannot tell: a daemon
+    /// whose process exists but which stopped working (SIGSTOP, a hang). Its status file and the
+    /// check read the same host's clock. A stalled primary daemon is CRITICAL: it can neither
+    /// renew nor give up the lease, so it cannot fence its server if the node is cut off.
+    public static func daemon(_ facts: DaemonFacts, now: Date) -> NodeCheckResult {
+        guard let pid = facts.pid else {
+            return NodeCheckResult(kind: .repmgrd, status: .critical, detail: "repmgrd not running")
+        }
+        let age = facts.statusWrittenAt.map { max(now.timeIntervalSince($0), 0) }
+        if facts.statusPID != Int(pid) || (age ?? .infinity) >= facts.staleAfter {
+            let since = age.map { "has not reported for \(Int($0)) seconds" } ?? "has not reported yet"
+            let consequence =
+                facts.isPrimary
+                ? "; it cannot fence this primary if the node is cut off (see the README: the daemon stopped)" : ""
+            return NodeCheckResult(
+                kind: .repmgrd, status: .critical,
+                detail: "repmgrd running (PID \(pid)) but \(since): stopped or hung\(consequence)")
+        }
+        if facts.paused {
+            return NodeCheckResult(kind: .repmgrd, status: .warning, detail: "repmgrd running but paused")
+        }
+        return NodeCheckResult(kind: .repmgrd, status: .ok, detail: "repmgrd running")
     }
 
     private static func normalized(_ path: String) -> String {
