@@ -33,4 +33,64 @@ struct PrimaryLeasePartitionTests {
         #expect(figures.events.contains("1 repmgrd_lease_lost"), "\(figures.events)")
         #expect(figures.events.contains("\(figures.newPrimary) repmgrd_failover_promote"), "\(figures.events)")
     }
+
+    @Test(
+        "a standby cut off from everyone: no failover, and the primary keeps its lease and its writes",
+        .enabled(if: geteuid() == 0, "network namespaces need root"))
+    func isolatedStandbyIsNoPartitionOfThePrimary() async throws {
+        let cluster = try NamespacedCluster()
+        defer { cluster.shutdown() }
+        let settings = LeasePartitionScenario.daemonSettings
+        try await cluster.createPrimary(extra: settings)
+        try await cluster.addStandby(2, extra: settings)
+        try await cluster.addStandby(3, extra: settings)
+        try await cluster.addWitness(4, extra: settings)
+        _ = try cluster.server(1).psql(AcknowledgedWriter.createTable)
+        for node in 1...4 { try cluster.startDaemon(node) }
+        do {
+            try await Polling.until("four daemons monitoring", timeout: .seconds(40), interval: .milliseconds(250)) {
+                cluster.query(
+                    1, "SELECT count(*) FROM repmgr.pgwarden_daemon WHERE pid IS NOT NULL AND state = 'monitoring'")
+                    == "4"
+            }
+        } catch {
+            Issue.record("\(cluster.daemonOutput())")
+            throw error
+        }
+        let server = try cluster.server(1)
+        let writer = try AcknowledgedWriter(
+            label: "node1-new-connection", socketDirectory: server.nodeDirectory, port: server.port,
+            newConnectionPerWrite: true)
+        writer.start()
+        let daemon1 = try cluster.daemon(1)
+        let daemon3 = try cluster.daemon(3)
+        let primaryLogBefore = daemon1.output().count
+        let standbyLogBefore = daemon3.output().count
+
+        let cut = ContinuousClock.now
+        try cluster.network.isolate(NamespacedCluster.label(3))
+        func standbyLog() -> String { String(daemon3.output().dropFirst(standbyLogBefore)) }
+        do {
+            // The positive signal that node3 decided not to fail over: its election is cancelled for
+            // want of a majority (it sees 1 of the 3 nodes sharing the upstream).
+            try await Polling.until("node3's daemon to decide against failover", timeout: .seconds(30)) {
+                standbyLog().contains("CANCELLED")
+            }
+        } catch {
+            Issue.record("node3's daemon:\n\(standbyLog())")
+            await writer.stop()
+            throw error
+        }
+        // Twice the lease (6 s) after the cut: the primary must still have been taking writes.
+        try await Task.sleep(until: cut + .seconds(12))
+        await writer.stop()
+        let late = writer.acknowledgements.filter { $0 > cut + .seconds(11) }
+        #expect(!late.isEmpty, "the primary stopped taking writes: \(writer.failure)")
+        let primaryLog = String(daemon1.output().dropFirst(primaryLogBefore))
+        #expect(!primaryLog.contains("lease of term 1 lost"), "\(primaryLog)")
+        #expect(standbyLog().contains("visibility: 1 of 3 nodes sharing the upstream are visible"), "\(standbyLog())")
+        #expect(cluster.query(1, "SELECT pg_is_in_recovery()") == "f")
+        #expect(cluster.query(2, "SELECT pg_is_in_recovery()") == "t")
+        try cluster.network.heal()
+    }
 }
