@@ -95,25 +95,14 @@ struct ConfigurationFuzzTests {
         Self.check(Self.load(directory + "/missing.conf"), "a missing file", expect: "not found")
     }
 
-    /// A small deterministic generator (SplitMix64); `PGWARDEN_CONFIG_SEED` replays another seed.
-    struct Generator: RandomNumberGenerator {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-    }
-
+    /// Seeded (`PGWARDEN_CONFIG_SEED` replays another seed).
     @Test("mutations of a valid file: a configuration or one bounded error, never a trap")
     func mutations() throws {
         let directory = NSTemporaryDirectory() + "pgwarden-config-fuzz-\(UUID().uuidString)"
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let seed = ProcessInfo.processInfo.environment["PGWARDEN_CONFIG_SEED"].flatMap { UInt64($0) } ?? 0xC0F1_6018
-        var generator = Generator(state: seed)
+        var generator = SimulationRandom(seed: seed)
         let interesting: [UInt8] = Array("'\"\\=#\n\r\t %$`".utf8) + [0x1B, 0x7F, 0xC3, 0xA9, 0xFF, 0x01, 0x0B]
         let path = directory + "/mutated.conf"
         for round in 0..<1500 {

@@ -36,18 +36,6 @@ struct TemplateShellFuzzTests {
         ]
     }
 
-    /// A small deterministic generator (SplitMix64), so a failure names a seed that replays it.
-    struct Generator: RandomNumberGenerator {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-    }
-
     static func values(_ value: String) -> [Character: String] {
         [
             "n": "7", "e": "node_fence", "s": "1", "t": value, "d": value, "p": "3",
@@ -93,7 +81,7 @@ struct TemplateShellFuzzTests {
     func fuzz() async throws {
         let scratch = try NotificationTemplateTests.Scratch()
         let seed = ProcessInfo.processInfo.environment["PGWARDEN_TEMPLATE_SEED"].flatMap { UInt64($0) } ?? 0x5EED_0018
-        var generator = Generator(state: seed)
+        var generator = SimulationRandom(seed: seed)
         let hostile = Self.hostileValues(marker: scratch.pwned)
         let shells = ["/bin/sh", "/bin/bash"].filter { FileManager.default.isExecutableFile(atPath: $0) }
         var exactChecks = 0

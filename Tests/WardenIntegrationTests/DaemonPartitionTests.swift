@@ -30,22 +30,7 @@ struct DaemonPartitionTests {
 
         let cluster = try NamespacedCluster()
         defer { cluster.shutdown() }
-        try await cluster.createPrimary(extra: settings)
-        try await cluster.addStandby(2, extra: settings)
-        try await cluster.addStandby(3, extra: settings)
-        try await cluster.addWitness(4, extra: settings)
-        for node in 1...4 { try cluster.startDaemon(node) }
-
-        do {
-            try await Polling.until("four daemons monitoring", timeout: .seconds(30), interval: .milliseconds(250)) {
-                cluster.query(
-                    1, "SELECT count(*) FROM repmgr.pgwarden_daemon WHERE pid IS NOT NULL AND state = 'monitoring'")
-                    == "4"
-            }
-        } catch {
-            Issue.record("\(cluster.daemonOutput())")
-            throw error
-        }
+        try await cluster.startWithDaemons(extra: settings)
         let term = try #require(cluster.query(1, "SELECT term FROM repmgr.voting_term"))
         let marker = "before the cut"
         _ = try cluster.server(1).psql(

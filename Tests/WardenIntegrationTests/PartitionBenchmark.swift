@@ -26,9 +26,9 @@ struct PartitionBenchmark {
             return sorted.count % 2 == 1
                 ? sorted[sorted.count / 2] : (sorted[sorted.count / 2 - 1] + sorted[sorted.count / 2]) / 2
         }
-        let last = all.map(\.oldLastWrite.secondsValue)
-        let first = all.map(\.newFirstWrite.secondsValue)
-        let heal = all.compactMap { $0.onePrimaryAfterHeal?.secondsValue }
+        let last = all.map { Polling.seconds($0.oldLastWrite) }
+        let first = all.map { Polling.seconds($0.newFirstWrite) }
+        let heal = all.compactMap { $0.onePrimaryAfterHeal.map(Polling.seconds) }
         print(
             String(
                 format:

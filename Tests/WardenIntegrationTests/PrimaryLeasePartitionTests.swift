@@ -40,23 +40,8 @@ struct PrimaryLeasePartitionTests {
     func isolatedStandbyIsNoPartitionOfThePrimary() async throws {
         let cluster = try NamespacedCluster()
         defer { cluster.shutdown() }
-        let settings = LeasePartitionScenario.daemonSettings
-        try await cluster.createPrimary(extra: settings)
-        try await cluster.addStandby(2, extra: settings)
-        try await cluster.addStandby(3, extra: settings)
-        try await cluster.addWitness(4, extra: settings)
+        try await cluster.startWithDaemons(extra: LeasePartitionScenario.daemonSettings)
         _ = try cluster.server(1).psql(AcknowledgedWriter.createTable)
-        for node in 1...4 { try cluster.startDaemon(node) }
-        do {
-            try await Polling.until("four daemons monitoring", timeout: .seconds(40), interval: .milliseconds(250)) {
-                cluster.query(
-                    1, "SELECT count(*) FROM repmgr.pgwarden_daemon WHERE pid IS NOT NULL AND state = 'monitoring'")
-                    == "4"
-            }
-        } catch {
-            Issue.record("\(cluster.daemonOutput())")
-            throw error
-        }
         let server = try cluster.server(1)
         let writer = try AcknowledgedWriter(
             label: "node1-new-connection", socketDirectory: server.nodeDirectory, port: server.port,

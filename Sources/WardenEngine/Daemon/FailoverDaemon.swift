@@ -22,10 +22,8 @@ public final class FailoverDaemon: @unchecked Sendable {
     private var upstreamWatch: PostgresConnection?
     /// An idle session to the local server while it is the primary: it closes the moment the
     /// postmaster dies, and the daemon then releases its lease at once.
-    private var localWatch: PostgresConnection?
     /// While primary: a descriptor that wakes the loop when the local postmaster exits.
     private var postmasterWatch: PostmasterWatch?
-    private var openingLocalWatch = false
     /// This daemon stopped its server when the lease ran out: it may start it again, or rejoin it while stopped.
     private var serverStoppedByLease = false
     private var wakeAt: MonitorInstant = .zero
@@ -187,10 +185,9 @@ public final class FailoverDaemon: @unchecked Sendable {
             var nextDeadline = min(wakeAt.milliseconds, lastHeartbeat.milliseconds + housekeepingInterval)
             if let rivalsDue = watchForRivalPrimaries() { nextDeadline = min(nextDeadline, rivalsDue) }
             let sleep = nextDeadline - now.milliseconds
-            // A primary watches its own server; a standby, its upstream. A standby's watch on its
-            // upstream outlives its promotion and would keep a primary from noticing its own
-            // postmaster's death (its lease released only at the next local check).
-            let watched = state.role == .primary ? localWatch : upstreamWatch
+            // A primary watches its own postmaster; a standby, its upstream session. A standby's
+            // watch on its upstream outlives its promotion: a primary ignores it.
+            let watched = state.role == .primary ? nil : upstreamWatch
             let reasons = await wakeup.wait(
                 socket: watched?.socketDescriptor, postmaster: postmasterWatch?.descriptor,
                 timeout: .milliseconds(min(max(sleep, 1), 5000)))
@@ -200,16 +197,9 @@ public final class FailoverDaemon: @unchecked Sendable {
             }
             if reasons.contains(.mailbox) { mailboxMayHoldMessages = true }
             if reasons.contains(.upstreamSocket), let watch = watched, watch.consumeInputDetectsClose() {
-                if watch === upstreamWatch {
-                    upstreamWatch = nil
-                    if let upstream = state.upstreamNodeID {
-                        pending.append(.walReceiverDropped(detail: "connection to upstream node \(upstream) closed"))
-                    }
-                } else {
-                    localWatch = nil
-                    if !StoppedPrimaryFence.serverRunning(dataDirectory: configuration.dataDirectory) {
-                        pending.append(.localServerStopped)
-                    }
+                upstreamWatch = nil
+                if let upstream = state.upstreamNodeID {
+                    pending.append(.walReceiverDropped(detail: "connection to upstream node \(upstream) closed"))
                 }
             }
         }
@@ -244,9 +234,9 @@ public final class FailoverDaemon: @unchecked Sendable {
                 if let connection { local = connection }
                 if case .localNodeUnreachable = observation {
                     local = nil
-                    // The check may notice a dead postmaster before the watch session does (or
-                    // with none open): the lease is released either way, so the voters need not
-                    // wait it out.
+                    // The check may notice a dead postmaster before the ``PostmasterWatch`` does
+                    // (or with none open): the lease is released either way, so the voters need
+                    // not wait it out.
                     if state.role == .primary,
                         !StoppedPrimaryFence.serverRunning(dataDirectory: configuration.dataDirectory)
                     {
@@ -257,9 +247,6 @@ public final class FailoverDaemon: @unchecked Sendable {
             case .localReconnected(let connection):
                 reconnectingLocal = false
                 if let connection, local?.isBroken ?? false { local = connection }
-            case .localWatchOpened(let connection):
-                openingLocalWatch = false
-                if state.role == .primary { localWatch = connection }
             }
         }
     }
@@ -594,7 +581,7 @@ public final class FailoverDaemon: @unchecked Sendable {
         StoppedPrimaryFence.markLeaseFence(dataDirectory: data, term: state.lease?.term ?? state.reportedTerm)
         let outcome = await StoppedPrimaryFence.stopPostmaster(dataDirectory: data)
         local = nil
-        localWatch = nil
+        postmasterWatch = nil
         localRunsAsPrimary = false
         serverStoppedByLease = true
         log(OperationMessage(.warning, "this node fenced itself (\(outcome)): \(reason)"))
@@ -772,19 +759,10 @@ public final class FailoverDaemon: @unchecked Sendable {
     private func housekeeping() async {
         guard now.milliseconds(since: lastHeartbeat) >= housekeepingInterval else { return }
         lastHeartbeat = now
-        if state.role == .primary, localWatch == nil, !openingLocalWatch, local != nil {
-            openingLocalWatch = true
-            let conninfo = configuration.conninfo
-            inBackground {
-                .localWatchOpened(
-                    try? await PostgresConnection.connect(try Conninfo(parsing: conninfo), timeout: .seconds(2)))
-            }
-        }
         if state.role == .primary {
             upstreamWatch = nil
             if postmasterWatch == nil { postmasterWatch = PostmasterWatch(dataDirectory: configuration.dataDirectory) }
         } else {
-            localWatch = nil
             postmasterWatch = nil
         }
         if let current = local, current.isBroken, !reconnectingLocal {
@@ -957,8 +935,6 @@ private enum InboxItem: Sendable {
     case localChecked(MonitorObservation, PostgresConnection?)
     /// A new session to the local server after the old one broke (nil: not reachable now).
     case localReconnected(PostgresConnection?)
-    /// The idle session that watches a primary's postmaster (nil: not reachable now).
-    case localWatchOpened(PostgresConnection?)
 }
 
 /// Where background checks leave their results for the daemon's loop, waking it up.

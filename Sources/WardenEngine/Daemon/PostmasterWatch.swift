@@ -3,9 +3,9 @@ import Foundation
 
 /// A descriptor that becomes readable the moment the local postmaster exits (`pidfd_open(2)` on
 /// the PID in postmaster.pid), so that a primary's daemon releases its lease at once after a
-/// kill -9 instead of at its next local check. The watch session on the server (a socket the
-/// backend closes when it notices the postmaster's death) was late by up to a monitoring
-/// interval in half the benchmark runs.
+/// kill -9 instead of at its next local check (which also releases it, where no pidfd can be
+/// opened). An idle session on the server, closed by its backend when that notices the
+/// postmaster's death, was late by up to a monitoring interval in half the benchmark runs.
 final class PostmasterWatch {
     /// The descriptor to poll for `POLLIN`.
     let descriptor: Int32

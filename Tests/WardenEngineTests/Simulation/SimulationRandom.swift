@@ -1,6 +1,7 @@
 /// SplitMix64: a tiny, fast, seedable generator, so that one 64-bit seed replays a whole
-/// simulated schedule exactly (no Foundation or system randomness anywhere in the simulation).
-struct SimulationRandom {
+/// simulated schedule exactly (no Foundation or system randomness anywhere in the simulation),
+/// and a fuzz test's failure names a seed that replays it.
+struct SimulationRandom: RandomNumberGenerator {
     private var state: UInt64
 
     init(seed: UInt64) {

@@ -38,13 +38,6 @@ struct LeasePartitionFigures {
 
     /// `1.234 s`.
     static func seconds(_ duration: Duration) -> String {
-        String(format: "%.3f s", duration.secondsValue)
-    }
-}
-
-extension Duration {
-    /// The duration in seconds, as a floating-point number.
-    var secondsValue: Double {
-        Double(components.seconds) + Double(components.attoseconds) / 1e18
+        String(format: "%.3f s", Polling.seconds(duration))
     }
 }

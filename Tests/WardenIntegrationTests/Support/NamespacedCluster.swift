@@ -134,6 +134,27 @@ final class NamespacedCluster: @unchecked Sendable {
         return daemon
     }
 
+    /// The cluster of the partition tests: primary node1, standbys node2 and node3 and witness
+    /// node4, each with `extra` in its configuration and its daemon running; returns once all four
+    /// daemons report that they monitor (the daemons' output is recorded if they do not).
+    func startWithDaemons(extra: String) async throws {
+        try await createPrimary(extra: extra)
+        try await addStandby(2, extra: extra)
+        try await addStandby(3, extra: extra)
+        try await addWitness(4, extra: extra)
+        for node in 1...4 { try startDaemon(node) }
+        do {
+            try await Polling.until("four daemons monitoring", timeout: .seconds(40), interval: .milliseconds(250)) {
+                self.query(
+                    1, "SELECT count(*) FROM repmgr.pgwarden_daemon WHERE pid IS NOT NULL AND state = 'monitoring'")
+                    == "4"
+            }
+        } catch {
+            Issue.record("\(daemonOutput())")
+            throw error
+        }
+    }
+
     func daemon(_ nodeID: Int) throws -> BackgroundProcess {
         guard let daemon = daemons[nodeID] else { throw HarnessError("node \(nodeID) has no daemon") }
         return daemon
