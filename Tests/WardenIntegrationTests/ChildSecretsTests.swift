@@ -52,10 +52,14 @@ struct ChildSecretsTests {
         var exitCode: Int32?
         try Polling.until("pgwarden under strace to exit", timeout: .seconds(180)) {
             let trace = (try? String(contentsOfFile: log, encoding: .utf8)) ?? ""
-            guard let pid = trace.split(separator: " ", maxSplits: 1).first,
-                let line = trace.split(separator: "\n").first(where: { $0.hasPrefix("\(pid) +++ exited with ") })
+            // strace pads the PID column (`1077  +++ exited with 0 +++`), so fields are split on runs of blanks.
+            let lines = trace.split(separator: "\n").map { $0.split(separator: " ", omittingEmptySubsequences: true) }
+            guard let pid = lines.first?.first,
+                let exited = lines.first(where: {
+                    $0.count >= 5 && $0[0] == pid && $0[1...3] == ["+++", "exited", "with"]
+                })
             else { return false }
-            exitCode = Int32(line.dropFirst("\(pid) +++ exited with ".count).prefix { $0.isNumber })
+            exitCode = Int32(exited[4])
             return true
         }
         tracer.send(SIGTERM)
