@@ -141,9 +141,23 @@ public enum DashboardReducer {
         case .operation(let flow):
             return handleFlowKey(&state, key, flow: flow)
         case .none:
-            guard let command = Keymap.command(for: key, in: state) else { return [] }
+            guard let command = Keymap.command(for: key, in: state) else {
+                refuseActionKey(&state, key)
+                return []
+            }
             return perform(command, in: &state)
         }
+    }
+
+    /// An action key in a read-only or wall session says why nothing happens, so the
+    /// refusal is visible (and testable) rather than silent.
+    private static func refuseActionKey(_ state: inout DashboardState, _ key: Key) {
+        guard state.mode.isReadOnly,
+            let kind = OperationKind.allCases.first(where: { key == .character($0.key) })
+        else { return }
+        state.notice = Notice(
+            "read-only session: \(kind.shortName) is not available (started with --read-only or --wall)",
+            role: .muted, at: state.now)
     }
 
     private static func perform(_ command: KeyCommand, in state: inout DashboardState) -> [DashboardEffect] {

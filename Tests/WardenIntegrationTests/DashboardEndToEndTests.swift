@@ -104,7 +104,10 @@ struct DashboardEndToEndTests {
         #expect(screen.first?.hasSuffix(" RO") == true)
         #expect(screen.last?.contains("s:switchover") == false)
         try tmux.send("?")
-        let help = try await tmux.waitFor("the help overlay") { $0.joined().contains("Help · keys available now") }
+        // The overlay's last line is drawn last: wait for it, not only for the title.
+        let help = try await tmux.waitFor("the whole help overlay") {
+            $0.joined().contains("Help · keys available now") && $0.joined().contains("Markers:")
+        }
         let helpText = help.joined(separator: "\n")
         #expect(helpText.contains("Read-only session"))
         for action in ["switchover", "promote", "follow", "fence", "pause or unpause"] {
@@ -112,10 +115,14 @@ struct DashboardEndToEndTests {
         }
         try tmux.send("Escape")
         try await tmux.waitFor("help to close") { !$0.joined().contains("Help · keys available now") }
-        for key in ["s", "p", "f", "x", "P"] {
+        // Each action key is refused with a notice that names the action (the positive
+        // signal that the key was read and deliberately not acted on).
+        for (key, action) in [("s", "switchover"), ("p", "promote"), ("f", "follow"), ("x", "fence"), ("P", "pause")] {
             try tmux.send(key)
+            try await tmux.waitFor("the refusal of \(action)") {
+                $0.joined().contains("read-only session: \(action) is not available")
+            }
         }
-        try await Task.sleep(for: .milliseconds(500))
         let unchanged = try tmux.capture().joined(separator: "\n")
         #expect(!unchanged.contains("Switchover 1/5"))
         #expect(!unchanged.contains("Promote"))

@@ -74,7 +74,10 @@ struct DemoEndToEndTests {
         #expect(screen.first?.contains("primary node1") == true)
 
         try tmux.send("?")
-        let help = try await tmux.waitFor("the help overlay") { $0.joined().contains("Help · keys available now") }
+        // A capture can land mid-redraw: wait for the line under test, not only the title.
+        let help = try await tmux.waitFor("the demo keys in the help overlay") {
+            $0.joined().contains("Help · keys available now") && $0.joined().contains("Markers:")
+        }
         #expect(help.joined().contains("demo: kill -9 the primary's postmaster"))
         try tmux.send("Escape")
         try await tmux.waitFor("help to close") { !$0.joined().contains("Help · keys available now") }

@@ -132,7 +132,9 @@ struct KeymapAndReducerTests {
             for key in ["s", "p", "f", "x", "P"] {
                 #expect(F.press([.character(Character(key))], &state).isEmpty)
                 #expect(state.overlay == .none)
+                #expect(state.notice?.text.hasPrefix("read-only session: ") == true)
             }
+            state.notice = nil
             F.press([.character("?")], &state)
             let help = F.render(state).text
             #expect(!help.contains("switchover"))
