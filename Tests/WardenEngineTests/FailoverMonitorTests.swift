@@ -625,6 +625,35 @@ struct FailoverMonitorTests {
                         primaryNodeID: 2))))
     }
 
+    @Test("a failed follow is retried after a pause that doubles, not at every poll that names the primary")
+    func followBackoff() throws {
+        var daemon = Daemon(4, settings())
+        daemon.loseUpstream(at: 10_000)
+        daemon.send(.primaryAnnounced(nodeID: 2, term: 2), at: 11_500)
+        #expect(daemon.effects.contains(.follow(nodeID: 2)))
+        let failed = daemon.send(.followFinished(nodeID: 2, success: false, detail: "exit code 1"), at: 11_600)
+        let first = try #require(daemon.state.followBackoff)
+        #expect(first.failures == 1)
+        #expect(
+            failed.contains {
+                if case .log(.error, let text) = $0 { text.contains("next attempt in") } else { false }
+            })
+        let early = daemon.send(.primaryAnnounced(nodeID: 2, term: 2), at: first.notBefore.milliseconds - 1)
+        #expect(!early.contains(.follow(nodeID: 2)), "\(early)")
+        let due = daemon.send(.primaryAnnounced(nodeID: 2, term: 2), at: first.notBefore.milliseconds)
+        #expect(due.contains(.follow(nodeID: 2)), "\(due)")
+        daemon.send(.followFinished(nodeID: 2, success: false, detail: "exit code 1"), at: first.notBefore.milliseconds)
+        let second = try #require(daemon.state.followBackoff)
+        #expect(second.failures == 2)
+        #expect(
+            second.notBefore.milliseconds(since: first.notBefore)
+                == 2 * first.notBefore.milliseconds(since: MonitorInstant(milliseconds: 11_600)))
+        daemon.send(.primaryAnnounced(nodeID: 2, term: 2), at: second.notBefore.milliseconds)
+        daemon.send(.followFinished(nodeID: 2, success: true, detail: ""), at: second.notBefore.milliseconds + 10)
+        #expect(daemon.state.followBackoff == nil)
+        #expect(daemon.state.upstreamNodeID == 2)
+    }
+
     @Test("a primary that learns of a newer term fences itself, and rejoins with auto_rejoin")
     func supersededPrimary() {
         var fenced = Daemon(1, settings())

@@ -81,9 +81,11 @@ struct PrimaryLeaseTests {
             let time = Int64(round) * 2000
             primary.send(.tick, at: time)
             primary.send(.localNodeReachable, at: time + 1)
-            let request = try #require(primary.leaseRequest ?? primary.state.lease.map {
-                LeaseRequest(holderID: 1, term: 1, sequence: $0.sequence)
-            })
+            let request = try #require(
+                primary.leaseRequest
+                    ?? primary.state.lease.map {
+                        LeaseRequest(holderID: 1, term: 1, sequence: $0.sequence)
+                    })
             primary.send(granted(request, by: 2), at: time + 20)
             primary.send(granted(request, by: 4), at: time + 25)
             #expect(!primary.isolates)
@@ -109,7 +111,10 @@ struct PrimaryLeaseTests {
         primary.send(.tick, at: 4881)
         #expect(primary.isolates)
         #expect(primary.events == ["repmgrd_lease_lost"])
-        #expect(primary.state.phase == .degraded(.leaseLost(granted: 0, voters: 3), since: MonitorInstant(milliseconds: 4881), rerunAt: nil))
+        #expect(
+            primary.state.phase
+                == .degraded(.leaseLost(granted: 0, voters: 3), since: MonitorInstant(milliseconds: 4881), rerunAt: nil)
+        )
         let reason = primary.effects.compactMap { if case .isolateLocalServer(let reason) = $0 { reason } else { nil } }
         #expect(
             reason == [
@@ -120,7 +125,10 @@ struct PrimaryLeaseTests {
         primary.send(.tick, at: 6000)
         let again = try #require(primary.leaseRequest)
         primary.send(granted(again, by: 2), at: 6010)
-        #expect(primary.state.phase == .degraded(.leaseLost(granted: 0, voters: 3), since: MonitorInstant(milliseconds: 4881), rerunAt: nil))
+        #expect(
+            primary.state.phase
+                == .degraded(.leaseLost(granted: 0, voters: 3), since: MonitorInstant(milliseconds: 4881), rerunAt: nil)
+        )
         primary.send(granted(again, by: 4), at: 6020)
         #expect(primary.effects.contains { if case .resumeLocalServer = $0 { true } else { false } })
         #expect(primary.events == ["repmgrd_lease_regained"])
@@ -179,7 +187,8 @@ struct PrimaryLeaseTests {
     func releaseOnStop() {
         var primary = Node(1)
         primary.send(.localServerStopped, at: 500)
-        #expect(primary.effects.contains(.releaseLease(LeaseRelease(holderID: 1, term: 1, sequence: 1), voters: [2, 3, 4])))
+        #expect(
+            primary.effects.contains(.releaseLease(LeaseRelease(holderID: 1, term: 1, sequence: 1), voters: [2, 3, 4])))
         #expect(primary.state.lease?.released == true)
     }
 

@@ -18,7 +18,7 @@ struct DaemonFailoverTests {
         """
 
     /// Primary + 2 standbys + witness, each with a running daemon.
-    static func clusterWithDaemons(node3Upstream: Int = 1, extra: String = "") async throws
+    static func clusterWithDaemons(node3Upstream: Int = 1, extra: String = "", witnessExtra: String = "") async throws
         -> (PgwardenCluster, [BackgroundProcess])
     {
         let cluster = try PgwardenCluster()
@@ -38,7 +38,7 @@ struct DaemonFailoverTests {
                 let server = node == 4 ? witness : try cluster.server(node)
                 try cluster.writeConfig(
                     node, port: server.port, dataDirectory: server.dataDirectory,
-                    extra: daemonSettings + "\n" + extra
+                    extra: daemonSettings + "\n" + extra + (node == 4 ? "\n" + witnessExtra : "")
                         + "\nrepmgrd_pid_file='\(cluster.sandbox.subpath("daemon\(node).pid"))'")
                 daemons.append(
                     try BackgroundProcess(
@@ -56,7 +56,13 @@ struct DaemonFailoverTests {
 
     @Test("kill -9 of the primary: a standby is promoted, the other follows, events and history are recorded")
     func killPrimary() async throws {
-        let (cluster, daemons) = try await Self.clusterWithDaemons()
+        // The witness has the follow_command every repmgr install has (`repmgr standby follow`,
+        // which a witness refuses): its daemon must not run it, but take the new metadata.
+        let marker = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "pgwarden-witness-follow-\(getpid())"
+        ).path
+        let (cluster, daemons) = try await Self.clusterWithDaemons(
+            witnessExtra: "follow_command='touch \(marker); exit 1'")
         defer {
             for daemon in daemons { _ = daemon.terminate() }
             cluster.shutdown()
@@ -109,6 +115,15 @@ struct DaemonFailoverTests {
             return events.contains("repmgrd_failover_promote") && events.contains("repmgrd_failover_follow")
         }
         #expect(try cluster.server(promoted).psql("SELECT term FROM repmgr.voting_term").hasPrefix("2"))
+        // The witness's own copy of its record names the new primary, as real repmgr checks.
+        try await Polling.until("the witness's own metadata to name node\(promoted)", timeout: .seconds(15)) {
+            (try? cluster.server(4).psql("SELECT upstream_node_id FROM repmgr.nodes WHERE node_id = 4"))?
+                .hasPrefix(String(promoted)) == true
+        }
+        #expect(
+            daemons[3].output().contains("follow_command is not run on a witness: taking the metadata from"),
+            "\(daemons[3].output())")
+        #expect(!FileManager.default.fileExists(atPath: marker), "the witness ran its follow_command")
         for daemon in daemons.dropFirst() { #expect(daemon.isRunning, "\(daemon.output())") }
     }
 

@@ -64,7 +64,8 @@ struct SwitchoverSafetyTests {
     }
 
     static func strace() throws -> String {
-        for candidate in ["/usr/bin/strace", "/bin/strace"] where FileManager.default.isExecutableFile(atPath: candidate) {
+        for candidate in ["/usr/bin/strace", "/bin/strace"]
+        where FileManager.default.isExecutableFile(atPath: candidate) {
             return candidate
         }
         throw HarnessError("this test needs strace (apt-get install strace) to hold the stop request's backend")
@@ -141,7 +142,8 @@ struct SwitchoverSafetyTests {
         // One writable primary: node2; node1 is back as its standby.
         #expect(try node2.psql("SELECT pg_is_in_recovery()").hasPrefix("f"))
         try Polling.until("node1 to stream from node2", timeout: .seconds(30)) {
-            (try? node2.psql("SELECT count(*) FROM pg_stat_replication WHERE application_name = 'node1' AND state = 'streaming'"))?
+            (try? node2.psql(
+                "SELECT count(*) FROM pg_stat_replication WHERE application_name = 'node1' AND state = 'streaming'"))?
                 .hasPrefix("1") == true
         }
         #expect(try node1.psql("SELECT pg_is_in_recovery()").hasPrefix("t"))
@@ -172,7 +174,9 @@ struct SwitchoverSafetyTests {
         let receiver = try #require(pid_t(try node2.psql("SELECT pid FROM pg_stat_wal_receiver")))
         _ = try await ProcessRunner.run(["kill", "-STOP", String(receiver)], asUser: cluster.sandbox.serverUser.name)
             .check()
-        defer { _ = try? ProcessRunner.run(["kill", "-CONT", String(receiver)], asUser: cluster.sandbox.serverUser.name) }
+        defer {
+            _ = try? ProcessRunner.run(["kill", "-CONT", String(receiver)], asUser: cluster.sandbox.serverUser.name)
+        }
 
         let result = try await cluster.pgwarden(node: 2, ["standby", "switchover"])
         #expect(result.exitCode == 18, "\(result)")

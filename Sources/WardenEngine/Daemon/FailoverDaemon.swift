@@ -492,6 +492,9 @@ public final class FailoverDaemon: @unchecked Sendable {
             return .followFinished(nodeID: nodeID, success: false, detail: "the local node or the target is unknown")
         }
         do {
+            if me.type == .witness {
+                return await witnessFollows(target, me: me, local: local)
+            }
             if !configuration.followCommand.isEmpty {
                 let command = configuration.followCommand.replacingOccurrences(of: "%n", with: String(nodeID))
                 let outcome = await ChildProcess.runLogged(
@@ -501,14 +504,6 @@ public final class FailoverDaemon: @unchecked Sendable {
                     detail: "follow_command exited with \(outcome.exitCode)")
             }
             let upstream = try await PostgresConnection.connect(try Conninfo(parsing: target.conninfo))
-            if me.type == .witness {
-                // A witness replicates nothing: following means taking its metadata from the new
-                // primary. Waiting for it to stream, as a standby does, would stall this daemon
-                // (and its lease grants to the new primary) for standby_follow_timeout.
-                try await WitnessMetadataSync.sync(from: Catalog(connection: upstream), to: Catalog(connection: local))
-                lastWitnessSync = now
-                return .followFinished(nodeID: nodeID, success: true, detail: "metadata copied from \(target.label)")
-            }
             let mine = try await NodeFacts.read(local)
             let theirs = try await NodeFacts.read(upstream)
             try await FollowSteps.checkTimeline(
@@ -530,6 +525,34 @@ public final class FailoverDaemon: @unchecked Sendable {
                 detail: streaming ? "streaming from \(target.label)" : "not streaming from \(target.label) yet")
         } catch {
             return .followFinished(nodeID: nodeID, success: false, detail: error.message)
+        }
+    }
+
+    /// A witness replicates nothing, so following is what repmgrd does for it: its record on the
+    /// new primary names that primary as its upstream, then its own copy of the metadata is taken
+    /// from there (real `repmgr cluster show` compares the two). The user's `follow_command` is
+    /// never run on a witness: it is `repmgr standby follow` in most installs, which a witness
+    /// refuses. Waiting for streaming, as a standby does, would stall this daemon (and its lease
+    /// grants to the new primary) for `standby_follow_timeout`.
+    private func witnessFollows(_ target: NodeRecord, me: NodeRecord, local: PostgresConnection) async
+        -> MonitorObservation
+    {
+        if !configuration.followCommand.isEmpty {
+            log(
+                OperationMessage(
+                    .info, "follow_command is not run on a witness: taking the metadata from \(target.label)"))
+        }
+        do {
+            let upstream = try await PostgresConnection.connect(try Conninfo(parsing: target.conninfo))
+            try await upstream.query(
+                "UPDATE repmgr.nodes SET upstream_node_id = $2, active = true WHERE node_id = $1",
+                [String(me.nodeID), String(target.nodeID)])
+            try await WitnessMetadataSync.sync(from: Catalog(connection: upstream), to: Catalog(connection: local))
+            lastWitnessSync = now
+            return .followFinished(
+                nodeID: target.nodeID, success: true, detail: "metadata copied from \(target.label)")
+        } catch {
+            return .followFinished(nodeID: target.nodeID, success: false, detail: error.message)
         }
     }
 

@@ -67,7 +67,9 @@ enum StoppedPrimaryFence {
     static func stopPostmaster(dataDirectory: String) async -> String {
         guard let pid = postmasterPID(dataDirectory: dataDirectory) else { return "the server was not running" }
         let started = ContinuousClock.now
-        for (signal, grace, name) in [(SIGINT, 1000, "fast shutdown"), (SIGQUIT, 500, "immediate shutdown"), (SIGKILL, 2000, "SIGKILL")] {
+        for (signal, grace, name) in [
+            (SIGINT, 1000, "fast shutdown"), (SIGQUIT, 500, "immediate shutdown"), (SIGKILL, 2000, "SIGKILL"),
+        ] {
             kill(pid, signal)
             let deadline = ContinuousClock.now + .milliseconds(grace)
             while ContinuousClock.now < deadline {

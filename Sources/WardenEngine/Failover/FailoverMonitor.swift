@@ -74,7 +74,8 @@ public enum FailoverMonitor {
         if role == .primary {
             // A primary's daemon gives itself one lease to hear from its voters (see ``PrimaryLease``).
             state.lease = PrimaryLease(
-                term: state.promotedTerm ?? context.term, graceUntil: now.advanced(by: context.settings.leaseStartGrace))
+                term: state.promotedTerm ?? context.term, graceUntil: now.advanced(by: context.settings.leaseStartGrace)
+            )
         } else {
             // It may have granted a lease before it (re)started: it backs no candidate for a lease duration.
             state.leaseGrant = LeaseGrant(

@@ -92,7 +92,8 @@ public struct FailoverSettings: Sendable, Equatable {
                 ? nil : Int64(configuration.degradedMonitoringTimeout) * 1000,
             monitoringHistory: configuration.monitoringHistory,
             autoRejoin: configuration.autoRejoin,
-            leaseDuration: configuration.primaryLeaseSeconds > 0 ? Int64(configuration.primaryLeaseSeconds) * 1000 : nil)
+            leaseDuration: configuration.primaryLeaseSeconds > 0 ? Int64(configuration.primaryLeaseSeconds) * 1000 : nil
+        )
     }
 
     /// Whether this node may ever be promoted by the daemon: `failover=automatic` and a priority above 0.

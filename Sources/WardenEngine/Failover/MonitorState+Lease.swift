@@ -4,7 +4,9 @@ extension MonitorState {
     /// what this node promised as a voter; nil when neither applies.
     public func leaseSummary(context: MonitorContext, now: MonitorInstant) -> String? {
         let settings = context.settings
-        func seconds(_ milliseconds: Int64) -> String { MonitorInstant.durationText(milliseconds: max(milliseconds, 0)) }
+        func seconds(_ milliseconds: Int64) -> String {
+            MonitorInstant.durationText(milliseconds: max(milliseconds, 0))
+        }
         func name(_ id: Int) -> String { context.node(id)?.nodeName ?? "node \(id)" }
         if role == .primary, let lease {
             let voters = CandidateElection.voters(replacing: context.nodeID, in: context.nodes)

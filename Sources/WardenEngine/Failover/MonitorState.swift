@@ -44,6 +44,8 @@ public struct MonitorState: Sendable, Equatable, Codable {
     public var releaseHeardAt: MonitorInstant?
     /// An election waits until then for this node's own lease grant to end.
     public var electionDeferredUntil: MonitorInstant?
+    /// Failed follows of the new primary so far, and when the next may start.
+    public var followBackoff: FollowBackoff?
 
     /// A state in `phase` for a node with `role`; everything else starts empty.
     public init(

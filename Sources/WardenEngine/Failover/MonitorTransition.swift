@@ -419,7 +419,15 @@ struct MonitorTransition {
             return
         }
         guard success else {
-            effects.append(.log(.error, "unable to follow \(label(target)): \(detail)"))
+            let backoff = FollowBackoff(
+                after: state.followBackoff, target: target, interval: settings.monitorInterval, now: now)
+            state.followBackoff = backoff
+            effects.append(
+                .log(
+                    .error,
+                    "unable to follow \(label(target)): \(detail); next attempt in "
+                        + "\(MonitorInstant.durationText(milliseconds: backoff.notBefore.milliseconds(since: now))) "
+                        + "(failed \(backoff.failures) times in a row)"))
             effects.append(
                 .recordEvent(
                     MonitorEvent(
@@ -428,6 +436,7 @@ struct MonitorTransition {
             enterDegraded(.followFailed(target: target))
             return
         }
+        state.followBackoff = nil
         state.upstreamNodeID = target
         state.primaryNodeID = target
         state.term = max(state.term, term)
@@ -880,6 +889,8 @@ struct MonitorTransition {
         default:
             break
         }
+        // The failure that set the backoff said when the next attempt is; polls meanwhile wait for it.
+        if state.followBackoff?.defers(newPrimary, at: now) == true { return }
         effects.append(.log(.notice, "attempting to follow new primary \(label(newPrimary)) (term \(term))"))
         effects.append(.follow(nodeID: newPrimary))
         state.phase = .following(target: newPrimary, term: term)

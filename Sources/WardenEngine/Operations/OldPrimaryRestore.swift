@@ -65,7 +65,8 @@ struct OldPrimaryRestore: Sendable {
             _ = try await ServerHost(connection: connection).run("touch \(cancelMarker)", timeout: .seconds(5))
             return "its return as a standby was called off, so a stop coming later brings it back as the primary"
         } catch {
-            return "calling off its return as a standby failed (\(error.message)): if it stops later, it comes back as a standby"
+            return
+                "calling off its return as a standby failed (\(error.message)): if it stops later, it comes back as a standby"
         }
     }
 }

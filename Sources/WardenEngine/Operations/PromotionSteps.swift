@@ -14,8 +14,7 @@ public enum PromotionSteps {
 
     /// Calls `pg_promote(false)`. Once it returned, the server will end recovery by itself; when
     /// it throws, the promotion was refused or its request may not have arrived.
-    public static func requestPromotion(_ connection: PostgresConnection, timeout: Duration) async throws(WardenError)
-    {
+    public static func requestPromotion(_ connection: PostgresConnection, timeout: Duration) async throws(WardenError) {
         let result = try await connection.query(
             "SELECT pg_catalog.pg_promote(false) AS promoted", timeout: max(timeout, .seconds(1)))
         guard result.first?.bool("promoted") == true else {

@@ -415,7 +415,8 @@ public struct StandbySwitchover: Sendable {
             if stopped == .primary, case .writable(let note) = restored {
                 throw WardenError(
                     reason,
-                    detail: "nothing was promoted; \(stopped.describe(oldPrimary.label))" + (note.map { "; \($0)" } ?? ""),
+                    detail: "nothing was promoted; \(stopped.describe(oldPrimary.label))"
+                        + (note.map { "; \($0)" } ?? ""),
                     hint: "check \(commands.dataDirectory)/pgwarden-switchover.log on its host",
                     exitStatus: .switchoverFailed)
             }
