@@ -114,8 +114,19 @@ public enum DetailsOverlay {
             status += ", saw its upstream \(ValueFormat.age(state.now.timeIntervalSince(upstream)))"
         }
         lines.append((status, row.daemonRole))
-        let explanation = daemon.explanation.isEmpty ? "no failover explanation reported" : daemon.explanation
-        lines += explanation.split(separator: "\n").map { ("  \($0)", .text) }
+        var explanation = daemon.explanation.split(separator: "\n").map(String.init)
+        if var lease = daemon.lease {
+            // The stored lease is as of the daemon's last report; count its expiry on from then.
+            let age = daemon.lastSeen.map { Int64(max(state.now.timeIntervalSince($0), 0) * 1000) } ?? 0
+            lease.expiresInMilliseconds = max(lease.expiresInMilliseconds - age, 0)
+            let names = Dictionary(
+                state.snapshot?.report.rows.map { ($0.node.nodeID, $0.node.nodeName) } ?? [],
+                uniquingKeysWith: { first, _ in first })
+            lines.append(("  " + lease.summary(names: { names[$0] }), lease.state == .held ? .text : .warning))
+            explanation.removeAll { $0.hasPrefix("lease: ") }
+        }
+        if explanation.isEmpty, daemon.lease == nil { explanation = ["no failover explanation reported"] }
+        lines += explanation.map { ("  \($0)", .text) }
         return lines
     }
 }

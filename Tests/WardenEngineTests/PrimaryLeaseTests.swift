@@ -96,6 +96,33 @@ struct PrimaryLeaseTests {
         #expect(PrimaryLease.grantsNeeded(voters: 5) == 3)
     }
 
+    @Test("the lease status names the holder, who granted it and when it ends; a voter reports its promise")
+    func leaseStatus() throws {
+        var primary = Node(1)
+        let first = try #require(primary.leaseRequest)
+        primary.send(granted(first, by: 2), at: 20)
+        primary.send(granted(first, by: 4), at: 25)
+        let status = try #require(
+            primary.state.leaseStatus(context: primary.context, now: MonitorInstant(milliseconds: 1000)))
+        #expect(status.state == .held)
+        #expect(status.holderNodeID == 1)
+        #expect(status.grantedBy == [2, 4])
+        #expect(status.needed == 2 && status.voters == 3)
+        #expect(status.expiresInMilliseconds == timings.leaseSafeDuration - 1000)
+        #expect(
+            primary.state.leaseSummary(context: primary.context, now: MonitorInstant(milliseconds: 1000))
+                == "lease: held for term 1, granted by node2, witness (2 of 3 needed), valid for another "
+                + MonitorInstant.durationText(milliseconds: timings.leaseSafeDuration - 1000))
+
+        var voter = Node(2)
+        voter.send(.leaseRequested(LeaseRequest(holderID: 1, term: 1, sequence: 1)), at: 100)
+        let promise = try #require(
+            voter.state.leaseStatus(context: voter.context, now: MonitorInstant(milliseconds: 200)))
+        #expect(promise.state == .granted)
+        #expect(promise.holderNodeID == 1)
+        #expect(promise.expiresInMilliseconds > 0)
+    }
+
     @Test("cut off from its voters, the primary stops its server 1 s before its lease ends, and says why")
     func selfFence() throws {
         var primary = Node(1)

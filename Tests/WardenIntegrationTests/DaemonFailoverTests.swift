@@ -83,6 +83,28 @@ struct DaemonFailoverTests {
         }
         let status = try await cluster.pgwarden(node: 1, ["daemon", "status"])
         #expect(status.stdout.contains(" running  "), "\(status)")
+        // cluster show --json carries each daemon's lease: the primary holds it by its voters'
+        // grants, and a standby reports its promise to the primary.
+        var leases: [Int: [String: Any]] = [:]
+        try await Polling.until("cluster show --json to show the lease", timeout: .seconds(20)) {
+            guard let show = try? await cluster.pgwarden(node: 1, ["cluster", "show", "--json"]),
+                let nodes = try? JSONSerialization.jsonObject(with: Data(show.stdout.utf8)) as? [[String: Any]]
+            else { return false }
+            leases = [:]
+            for node in nodes {
+                if let id = node["id"] as? Int, let daemon = node["daemon"] as? [String: Any],
+                    let lease = daemon["lease"] as? [String: Any]
+                {
+                    leases[id] = lease
+                }
+            }
+            return leases[1]?["state"] as? String == "held" && (leases[1]?["grantedBy"] as? [String])?.count ?? 0 >= 2
+                && leases[2]?["state"] as? String == "granted"
+        }
+        #expect(leases[1]?["holderName"] as? String == "node1", "\(leases)")
+        #expect(leases[1]?["needed"] as? Int == 2 && leases[1]?["voters"] as? Int == 3, "\(leases)")
+        #expect(leases[2]?["holder"] as? Int == 1, "\(leases)")
+        #expect((leases[1]?["summary"] as? String)?.hasPrefix("lease: held for term 1, granted by ") == true)
 
         try cluster.server(1).kill9()
         var promoted = 0

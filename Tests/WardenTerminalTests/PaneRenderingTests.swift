@@ -191,6 +191,26 @@ struct PaneRenderingTests {
         #expect(details.contains("not promoting: node1 is visible to 2 of 3 nodes"))
     }
 
+    @Test("details show the primary's lease with its expiry counted on from the daemon's last report")
+    func leaseInDetails() throws {
+        var primary = try F.daemon(1, pid: 4242, state: "monitoring", explanation: "lease: stale line")
+        primary.lease = LeaseStatus(
+            state: .held, term: 3, holderNodeID: 1, grantedBy: [2, 3], needed: 2, voters: 3,
+            expiresInMilliseconds: 5000)
+        var state = F.state(snapshot: F.snapshot(daemons: [1: primary]))
+        F.press([.enter], &state)
+        let details = F.render(state, 140, 40).text
+        // Reported some seconds before the dashboard's clock: only the rest of the 5 s is left.
+        let age = try #require(primary.lastSeen.map { state.now.timeIntervalSince($0) })
+        #expect(age >= 1)
+        let left = MonitorInstant.durationText(milliseconds: 5000 - Int64(age * 1000))
+        #expect(
+            details.contains(
+                "lease: held for term 3, granted by node2, node3 (2 of 3 needed), valid for another \(left)"),
+            "\(details)")
+        #expect(!details.contains("stale line"))
+    }
+
     @Test("ASCII glyphs replace box drawing, tree and sparkline characters")
     func asciiFallback() {
         var state = F.state()

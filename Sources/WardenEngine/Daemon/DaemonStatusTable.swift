@@ -14,6 +14,8 @@ public enum DaemonStatusTable {
         public var upstreamLastSeen: Date?
         public var state: String
         public var explanation: String
+        /// The lease as the daemon saw it at `lastSeen` (nil: none, or a daemon older than the column).
+        public var lease: LeaseStatus? = nil
     }
 
     static let createStatement: StaticString = """
@@ -26,10 +28,11 @@ public enum DaemonStatusTable {
           upstream_last_seen TIMESTAMP WITH TIME ZONE,
           state              TEXT NOT NULL DEFAULT '',
           explanation        TEXT NOT NULL DEFAULT ''
-        )
+        );
+        ALTER TABLE repmgr.pgwarden_daemon ADD COLUMN IF NOT EXISTS lease JSONB
         """
 
-    /// Creates the table on the primary when it is missing.
+    /// Creates the table on the primary when it is missing, or adds the columns a newer daemon writes.
     public static func ensure(on primary: Catalog) async throws(WardenError) {
         try await primary.connection.executeScript(createStatement)
     }
@@ -42,21 +45,23 @@ public enum DaemonStatusTable {
     /// Writes this node's row (a daemon's heartbeat); `pid` nil marks it stopped.
     public static func report(
         nodeID: Int, pid: Int?, state: String, explanation: String, upstreamLastSeen: Date?, starting: Bool,
-        on primary: Catalog
+        lease: LeaseStatus? = nil, on primary: Catalog
     ) async throws(WardenError) {
+        let leaseJSON = lease.flatMap { try? JSONEncoder().encode($0) }.map { String(decoding: $0, as: UTF8.self) }
         try await primary.connection.query(
             """
-            INSERT INTO repmgr.pgwarden_daemon (node_id, pid, started_at, last_seen, upstream_last_seen, state, explanation)
-            VALUES ($1, $2, CASE WHEN $3::bool THEN now() END, now(), to_timestamp($4::float8), $5, $6)
+            INSERT INTO repmgr.pgwarden_daemon
+                   (node_id, pid, started_at, last_seen, upstream_last_seen, state, explanation, lease)
+            VALUES ($1, $2, CASE WHEN $3::bool THEN now() END, now(), to_timestamp($4::float8), $5, $6, $7::jsonb)
             ON CONFLICT (node_id) DO UPDATE
                SET pid = EXCLUDED.pid,
                    started_at = COALESCE(EXCLUDED.started_at, repmgr.pgwarden_daemon.started_at),
                    last_seen = now(), upstream_last_seen = EXCLUDED.upstream_last_seen,
-                   state = EXCLUDED.state, explanation = EXCLUDED.explanation
+                   state = EXCLUDED.state, explanation = EXCLUDED.explanation, lease = EXCLUDED.lease
             """,
             [
                 String(nodeID), pid.map(String.init), starting ? "true" : "false",
-                upstreamLastSeen.map { String($0.timeIntervalSince1970) }, state, explanation,
+                upstreamLastSeen.map { String($0.timeIntervalSince1970) }, state, explanation, leaseJSON,
             ])
     }
 
@@ -78,8 +83,9 @@ public enum DaemonStatusTable {
         let result = try await catalog.connection.query(
             """
             SELECT node_id, pid, paused, extract(epoch FROM last_seen) AS last_seen,
-                   extract(epoch FROM upstream_last_seen) AS upstream_last_seen, state, explanation
-              FROM repmgr.pgwarden_daemon
+                   extract(epoch FROM upstream_last_seen) AS upstream_last_seen, state, explanation,
+                   to_jsonb(t) ->> 'lease' AS lease -- NULL, not an error, where no daemon has added the column yet
+              FROM repmgr.pgwarden_daemon t
             """)
         var rows: [Int: Row] = [:]
         for row in result.rows {
@@ -87,7 +93,8 @@ public enum DaemonStatusTable {
             rows[id] = Row(
                 nodeID: id, pid: row.int("pid"), paused: row.bool("paused") ?? false,
                 lastSeen: row.epochDate("last_seen"), upstreamLastSeen: row.epochDate("upstream_last_seen"),
-                state: row.string("state") ?? "", explanation: row.string("explanation") ?? "")
+                state: row.string("state") ?? "", explanation: row.string("explanation") ?? "",
+                lease: row.string("lease").flatMap { try? JSONDecoder().decode(LeaseStatus.self, from: Data($0.utf8)) })
         }
         return rows
     }

@@ -831,15 +831,16 @@ public final class FailoverDaemon: @unchecked Sendable {
         }
         let nodeID = configuration.nodeID
         let phase = state.phase.name
-        let lease = state.leaseSummary(context: context, now: now)
-        let explanation = ([lease].compactMap { $0 } + [explanationText]).filter { !$0.isEmpty }
+        let lease = state.leaseStatus(context: context, now: now)
+        let leaseLine = lease.map { $0.summary(names: { context.node($0)?.nodeName }) }
+        let explanation = ([leaseLine].compactMap { $0 } + [explanationText]).filter { !$0.isEmpty }
             .joined(separator: "\n")
         let link = primaryLink
         onPrimary { primary throws(WardenError) in
             try await link.ensureStatusTable(on: primary)
             try await DaemonStatusTable.report(
                 nodeID: nodeID, pid: Int(getpid()), state: phase, explanation: explanation,
-                upstreamLastSeen: lastSeen, starting: false, on: primary)
+                upstreamLastSeen: lastSeen, starting: false, lease: lease, on: primary)
         }
         LocalDaemonStatus(
             nodeID: nodeID, pid: Int(getpid()), state: phase, explanation: explanation, upstreamLastSeen: lastSeen,

@@ -1,31 +1,28 @@
 /// The lease as `daemon status --explain` and the dashboard show it, in one line.
 extension MonitorState {
-    /// `lease: held for term 1, granted by node2, witness (2 needed), valid for another 4.2 s`, or
-    /// what this node promised as a voter; nil when neither applies.
+    /// `lease: held for term 1, granted by node2, witness (2 of 3 needed), valid for another 4.2 s`,
+    /// or what this node promised as a voter; nil when neither applies.
     public func leaseSummary(context: MonitorContext, now: MonitorInstant) -> String? {
-        let settings = context.settings
-        func seconds(_ milliseconds: Int64) -> String {
-            MonitorInstant.durationText(milliseconds: max(milliseconds, 0))
+        leaseStatus(context: context, now: now).map { $0.summary(names: { context.node($0)?.nodeName }) }
+    }
+}
+
+extension LeaseStatus {
+    /// One line for people, with node names from `names` (node IDs where it has none).
+    public func summary(names: (Int) -> String?) -> String {
+        func name(_ id: Int) -> String { names(id) ?? "node \(id)" }
+        let remaining = MonitorInstant.durationText(milliseconds: expiresInMilliseconds)
+        switch state {
+        case .released: return "lease: term \(term) released (the server stopped)"
+        case .lost: return "lease: term \(term) lost, the server was stopped; asking the voters again"
+        case .noVoters: return "lease: term \(term), no voters (nobody could replace this primary)"
+        case .held:
+            let by = grantedBy.isEmpty ? "nobody yet" : grantedBy.map(name).joined(separator: ", ")
+            return "lease: held for term \(term), granted by \(by) (\(needed ?? 0) of \(voters ?? 0) needed), "
+                + "valid for another \(remaining)"
+        case .granted:
+            let whom = holderNodeID.map(name) ?? "the primary (granted before this daemon started)"
+            return "lease: granted to \(whom) for term \(term), binding for another \(remaining)"
         }
-        func name(_ id: Int) -> String { context.node(id)?.nodeName ?? "node \(id)" }
-        if role == .primary, let lease {
-            let voters = CandidateElection.voters(replacing: context.nodeID, in: context.nodes)
-            let needed = PrimaryLease.grantsNeeded(voters: voters.count)
-            if lease.released { return "lease: term \(lease.term) released (the server stopped)" }
-            if lease.lost { return "lease: term \(lease.term) lost, the server was stopped; asking the voters again" }
-            guard let until = lease.validUntil(voters: voters, settings: settings) else {
-                return "lease: term \(lease.term), no voters (nobody could replace this primary)"
-            }
-            let holders = voters.filter { voter in
-                lease.grantedAt[voter].map { now < $0.advanced(by: settings.leaseSafeDuration) } ?? false
-            }
-            let by = holders.isEmpty ? "nobody yet" : holders.map(name).joined(separator: ", ")
-            return "lease: held for term \(lease.term), granted by \(by) (\(needed) of \(voters.count) needed), "
-                + "valid for another \(seconds(until.milliseconds(since: now)))"
-        }
-        guard let grant = leaseGrant, grant.binds(at: now) else { return nil }
-        let whom = grant.holderID.map(name) ?? "the primary (granted before this daemon started)"
-        return "lease: granted to \(whom) for term \(grant.term), binding for another "
-            + seconds(grant.expiresAt.milliseconds(since: now))
     }
 }

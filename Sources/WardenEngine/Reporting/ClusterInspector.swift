@@ -6,7 +6,9 @@ public enum ClusterInspector {
         let nodes = try await catalog.nodes()
         let fences = try await FenceTable.records(catalog)
         let observations = await NodeProber.probeAll(nodes, readOnly: true)
-        return ClusterShowReport(nodes: nodes, observations: observations, fences: fences)
+        var report = ClusterShowReport(nodes: nodes, observations: observations, fences: fences)
+        report.daemons = (try? await DaemonStatusTable.rows(catalog)) ?? [:]
+        return report
     }
 
     /// Lists events newest first; an unknown `--node-id` is an error, as in repmgr.

@@ -26,6 +26,8 @@ public struct ClusterShowReport: Sendable {
     }
 
     public var rows: [Row]
+    /// The daemons' rows of `repmgr.pgwarden_daemon` by node ID (state, heartbeat, lease), for `--json`.
+    public var daemons: [Int: DaemonStatusTable.Row] = [:]
     /// Problems found, worded as repmgr words them; any problem makes the exit code 25.
     public var issues: [String]
 
