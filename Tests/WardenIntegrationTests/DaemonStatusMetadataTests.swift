@@ -130,6 +130,35 @@ struct DaemonStatusMetadataTests {
         }
     }
 
+    @Test("cluster show --json reads a lease column holding anything: a bad value is no lease, never a failure")
+    func hostileLeases() async throws {
+        let cluster = try PgwardenCluster()
+        defer { cluster.shutdown() }
+        try await cluster.createPrimary()
+        try await cluster.addStandby(2, upstream: 1)
+        _ = try await cluster.pgwarden(node: 1, ["daemon", "pause"]).check()
+        _ = try await cluster.pgwarden(node: 1, ["daemon", "unpause"]).check()
+        let valid = #"{"state":"granted","term":3,"holderNodeID":1,"grantedBy":[],"expiresInMilliseconds":-5}"#
+        let values: [(sql: String, leaseState: String?)] = [
+            ("'\(valid)'", "granted"),
+            (#"'{"state":"bogus","term":1,"grantedBy":[],"expiresInMilliseconds":1}'"#, nil),
+            (#"'{"state":"held","term":1e400,"grantedBy":[],"expiresInMilliseconds":1}'"#, nil),
+            (#"'[1,2,3]'"#, nil), (#"'"\u001b[5m"'"#, nil), ("'null'", nil), ("NULL", nil),
+        ]
+        for value in values {
+            _ = try cluster.server(1).psql(
+                "UPDATE repmgr.pgwarden_daemon SET lease = \(value.sql), last_seen = 'infinity' WHERE node_id = 2")
+            let show = try await cluster.pgwarden(node: 1, ["cluster", "show", "--json"])
+            #expect(show.exitCode == 0, "\(value.sql): \(show)")
+            let nodes = try JSONSerialization.jsonObject(with: Data(show.stdout.utf8)) as? [[String: Any]] ?? []
+            let daemon = nodes.first { $0["id"] as? Int == 2 }?["daemon"] as? [String: Any]
+            #expect(daemon != nil, "\(value.sql): \(show.stdout)")
+            let lease = daemon?["lease"] as? [String: Any]
+            #expect(lease?["state"] as? String == value.leaseState, "\(value.sql): \(show.stdout)")
+            #expect(!show.stdout.contains("\u{1b}"))
+        }
+    }
+
     @Test("cluster events lists events stamped ±infinity (the neighbouring report of the same metadata)")
     func infiniteEventTimestamps() async throws {
         let cluster = try PgwardenCluster()
