@@ -35,6 +35,60 @@ struct PrimaryLeasePartitionTests {
     }
 
     @Test(
+        "the primary cut off from its standbys but still reaching the witness fences itself; a standby takes over",
+        .enabled(if: geteuid() == 0, "network namespaces need root"))
+    func primaryReachingOnlyTheWitness() async throws {
+        let cluster = try NamespacedCluster()
+        defer { cluster.shutdown() }
+        try await cluster.startWithDaemons(extra: LeasePartitionScenario.daemonSettings)
+        _ = try cluster.server(1).psql(AcknowledgedWriter.createTable)
+        let server = try cluster.server(1)
+        let writer = try AcknowledgedWriter(
+            label: "node1-new-connection", socketDirectory: server.nodeDirectory, port: server.port,
+            newConnectionPerWrite: true)
+        writer.start()
+        let daemon1 = try cluster.daemon(1)
+        let logBefore = daemon1.output().count
+        // node1 routes nothing to node2 and node3: what they send it is answered into a black
+        // hole (their packets vanish, no reset), and what it sends them fails; node4 (the
+        // witness) still reaches everyone.
+        let node1 = try cluster.namespace(1)
+        let cut = ContinuousClock.now
+        for standby in [2, 3] {
+            _ = try node1.ip(["route", "add", "blackhole", try cluster.address(standby) + "/32"]).check()
+        }
+        func primaryLog() -> String { String(daemon1.output().dropFirst(logBefore)) }
+        var newPrimary: Int?
+        do {
+            try await Polling.until("a standby to take writes", timeout: .seconds(45)) {
+                newPrimary = [2, 3].first { cluster.query($0, "SELECT pg_is_in_recovery()") == "f" }
+                return newPrimary != nil
+            }
+        } catch {
+            Issue.record("daemons:\n\(cluster.daemonOutput())")
+            await writer.stop()
+            throw error
+        }
+        let promotedAt = ContinuousClock.now
+        await writer.stop()
+        let lastOldWrite = try #require(writer.acknowledgements.max())
+        // The witness's grant alone is 1 of the 2 the lease needs: node1 fenced itself first.
+        #expect(lastOldWrite < promotedAt, "node1 acknowledged a write after a standby was writable")
+        #expect(primaryLog().contains("lease of term 1 lost: reached 1 of 3 voters"), "\(primaryLog())")
+        #expect(primaryLog().contains("this node fenced itself"), "\(primaryLog())")
+        #expect(try cluster.server(1).postmasterPID == nil, "node1's server must be stopped")
+        let promoted = try #require(newPrimary)
+        try await Polling.until("the witness to follow node\(promoted)", timeout: .seconds(20)) {
+            cluster.query(4, "SELECT upstream_node_id FROM repmgr.nodes WHERE node_id = 4") == String(promoted)
+        }
+        print("primary reaching only the witness: last write \(lastOldWrite - cut) after the cut, "
+            + "node\(promoted) writable \(promotedAt - cut) after it")
+        for standby in [2, 3] {
+            _ = try node1.ip(["route", "del", "blackhole", try cluster.address(standby) + "/32"]).check()
+        }
+    }
+
+    @Test(
         "a standby cut off from everyone: no failover, and the primary keeps its lease and its writes",
         .enabled(if: geteuid() == 0, "network namespaces need root"))
     func isolatedStandbyIsNoPartitionOfThePrimary() async throws {
