@@ -89,6 +89,53 @@ struct PrimaryLeasePartitionTests {
     }
 
     @Test(
+        "auto_rejoin: after the heal the self-fenced old primary rejoins the new primary as a streaming standby",
+        .enabled(if: geteuid() == 0, "network namespaces need root"))
+    func selfFencedPrimaryRejoinsAfterTheHeal() async throws {
+        let cluster = try NamespacedCluster()
+        defer { cluster.shutdown() }
+        try await cluster.startWithDaemons(extra: LeasePartitionScenario.daemonSettings + "\nauto_rejoin=true")
+        let daemon1 = try cluster.daemon(1)
+        let logBefore = daemon1.output().count
+        func primaryLog() -> String { String(daemon1.output().dropFirst(logBefore)) }
+        try cluster.network.isolate(NamespacedCluster.label(1))
+        var newPrimary: Int?
+        do {
+            try await Polling.until("a standby to take writes", timeout: .seconds(45)) {
+                newPrimary = [2, 3].first { cluster.query($0, "SELECT pg_is_in_recovery()") == "f" }
+                return newPrimary != nil
+            }
+        } catch {
+            Issue.record("daemons:\n\(cluster.daemonOutput())")
+            throw error
+        }
+        let promoted = try #require(newPrimary)
+        #expect(primaryLog().contains("this node fenced itself"), "\(primaryLog())")
+        _ = try cluster.server(promoted).psql("CREATE TABLE after_failover AS SELECT 1 AS x")
+        try cluster.network.heal()
+        do {
+            try await Polling.until("node1 to stream from node\(promoted)", timeout: .seconds(90)) {
+                cluster.query(
+                    promoted,
+                    "SELECT count(*) FROM pg_stat_replication WHERE application_name = 'node1' AND state = 'streaming'")
+                    == "1"
+            }
+        } catch {
+            Issue.record("node1's daemon:\n\(primaryLog())")
+            throw error
+        }
+        #expect(cluster.query(1, "SELECT pg_is_in_recovery()") == "t")
+        // It replays what the new primary wrote, and the rejoin is recorded.
+        try await Polling.until("node1 to replay the new primary's write", timeout: .seconds(20)) {
+            cluster.query(1, "SELECT x FROM after_failover") == "1"
+        }
+        #expect(
+            cluster.query(promoted, "SELECT count(*) FROM repmgr.events WHERE node_id = 1 AND event = 'node_rejoin' AND successful")
+                == "1", "\(primaryLog())")
+        #expect([1, 2, 3].filter { cluster.query($0, "SELECT pg_is_in_recovery()") == "f" } == [promoted])
+    }
+
+    @Test(
         "a standby cut off from everyone: no failover, and the primary keeps its lease and its writes",
         .enabled(if: geteuid() == 0, "network namespaces need root"))
     func isolatedStandbyIsNoPartitionOfThePrimary() async throws {
