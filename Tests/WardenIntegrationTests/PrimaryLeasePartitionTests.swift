@@ -138,6 +138,50 @@ struct PrimaryLeasePartitionTests {
         #expect([1, 2, 3].filter { cluster.query($0, "SELECT pg_is_in_recovery()") == "f" } == [promoted])
     }
 
+    @Test(
+        "lease_isolation_action=standby: the cut-off primary runs on read-only as a standby, serving reads, no writes",
+        .enabled(if: geteuid() == 0, "network namespaces need root"))
+    func isolationAsStandby() async throws {
+        let cluster = try NamespacedCluster()
+        defer { cluster.shutdown() }
+        try await cluster.startWithDaemons(
+            extra: LeasePartitionScenario.daemonSettings + "\nlease_isolation_action=standby")
+        _ = try cluster.server(1).psql(AcknowledgedWriter.createTable)
+        let daemon1 = try cluster.daemon(1)
+        let logBefore = daemon1.output().count
+        func primaryLog() -> String { String(daemon1.output().dropFirst(logBefore)) }
+        try cluster.network.isolate(NamespacedCluster.label(1))
+        do {
+            try await Polling.until("node1 to run again as a standby", timeout: .seconds(30)) {
+                primaryLog().contains("the server runs again as a read-only standby")
+                    && cluster.query(1, "SELECT pg_is_in_recovery()") == "t"
+            }
+        } catch {
+            Issue.record("node1's daemon:\n\(primaryLog())")
+            throw error
+        }
+        #expect(primaryLog().contains("this node fenced itself"), "\(primaryLog())")
+        // Reads of what it had go on; a session that turns read-only off still cannot write.
+        #expect(cluster.query(1, "SELECT count(*) >= 0 FROM public.acknowledged_writes") == "t")
+        #expect(
+            cluster.query(
+                1, "SET default_transaction_read_only = off; INSERT INTO public.acknowledged_writes DEFAULT VALUES")
+                == nil)
+        try await Polling.until("a standby to take writes", timeout: .seconds(45)) {
+            [2, 3].contains { cluster.query($0, "SELECT pg_is_in_recovery()") == "f" }
+        }
+        try cluster.network.heal()
+        // After the heal node1 learns of the new primary and stays a read-only standby.
+        try await Polling.until("node1 to learn of term 2", timeout: .seconds(30)) {
+            primaryLog().contains("was promoted in term 2, this node in term 1")
+        }
+        #expect(cluster.query(1, "SELECT pg_is_in_recovery()") == "t", "\(primaryLog())")
+        try await Polling.until("node1's fence to be recorded", timeout: .seconds(15)) {
+            primaryLog().contains("fenced: it runs as a read-only standby since its lease ran out")
+        }
+        #expect(!primaryLog().contains("unable to fence"), "\(primaryLog())")
+    }
+
     /// The case the lease cannot cover by itself (README, "What holds in each fault"): the cut-off
     /// primary's daemon is stopped, so nothing fences its server. Measured here: how long it keeps
     /// acknowledging writes after a standby is writable, and how soon it stops once its daemon runs again.

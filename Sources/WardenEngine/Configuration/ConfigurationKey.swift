@@ -236,6 +236,8 @@ public struct ConfigurationKey: Sendable, Equatable, CustomStringConvertible {
     /// - `notification_timeout`: seconds an event notification command may run (default 10).
     /// - `primary_lease_secs`: the primary lease's length (default 0: twice `monitor_interval_secs`
     ///   plus `reconnect_attempts` × `reconnect_interval`).
+    /// - `lease_isolation_action`: what a primary that lost its lease does with its server: `stop`
+    ///   (default) or `standby` (stopped, then started read-only as a standby of nobody).
     /// - `pgwarden_state_dir`: the daemon's private state directory (default: beside the data directory).
     static let pgwardenKeys: [ConfigurationKey] = [
         ConfigurationKey("pgbouncer_admin_conninfo", .string, origin: .pgwarden),
@@ -251,6 +253,8 @@ public struct ConfigurationKey: Sendable, Equatable, CustomStringConvertible {
         ConfigurationKey("auto_rejoin", .boolean, default: "false", origin: .pgwarden),
         ConfigurationKey("notification_timeout", .integer(minimum: 1), default: "10", origin: .pgwarden),
         ConfigurationKey("primary_lease_secs", .integer(minimum: 0), default: "0", origin: .pgwarden),
+        ConfigurationKey(
+            "lease_isolation_action", .enumeration(allowed: ["stop", "standby"]), default: "stop", origin: .pgwarden),
         ConfigurationKey("pgwarden_state_dir", .string, origin: .pgwarden),
     ]
 

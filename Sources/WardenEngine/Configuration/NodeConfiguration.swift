@@ -33,6 +33,16 @@ public struct NodeConfiguration: Sendable, Equatable {
         case stop
     }
 
+    /// `lease_isolation_action` (pgwarden addition): what a primary that lost its lease does with its
+    /// server. Both end every session and allow no write; they differ in whether reads go on.
+    public enum LeaseIsolationAction: String, Sendable, Equatable, CaseIterable {
+        /// Stop the server (the default): clients find nothing to connect to.
+        case stop
+        /// Stop it, then start it again as a standby of nobody (standby.signal): it serves reads of
+        /// what it had, and refuses every write, until it regains the lease or is rejoined.
+        case standby
+    }
+
     /// One `tablespace_mapping = 'OLDDIR=NEWDIR'` line (handed to pg_basebackup when cloning).
     public struct TablespaceMapping: Sendable, Equatable {
         /// The tablespace directory on the source node.
@@ -264,6 +274,8 @@ public struct NodeConfiguration: Sendable, Equatable {
     public var notificationTimeout: Int
     /// `primary_lease_secs` (0: derived from the monitoring timings, see ``FailoverSettings/leaseDuration``).
     public var primaryLeaseSeconds: Int
+    /// `lease_isolation_action`.
+    public var leaseIsolationAction: LeaseIsolationAction
     /// `pgwarden_state_dir` ("" means the default beside the data directory, see ``StateDirectory``).
     public var pgwardenStateDir: String
 
@@ -415,6 +427,7 @@ public struct NodeConfiguration: Sendable, Equatable {
         autoRejoin = boolean("auto_rejoin")
         notificationTimeout = integer("notification_timeout")
         primaryLeaseSeconds = integer("primary_lease_secs")
+        leaseIsolationAction = LeaseIsolationAction(rawValue: text("lease_isolation_action").lowercased()) ?? .stop
         pgwardenStateDir = text("pgwarden_state_dir")
     }
 

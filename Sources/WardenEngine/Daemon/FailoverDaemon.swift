@@ -566,15 +566,20 @@ public final class FailoverDaemon: @unchecked Sendable {
         let method: FenceMethod
         let details: String
         do throws(WardenError) {
-            if local == nil, !StoppedPrimaryFence.serverRunning(dataDirectory: data) {
+            let running = StoppedPrimaryFence.serverRunning(dataDirectory: data)
+            // A server this daemon fenced for its lease is down, or (lease_isolation_action=standby)
+            // already runs read-only as a standby: either way its data directory is fenced.
+            if serverStoppedByLease || (local == nil && !running) {
                 if !StoppedPrimaryFence.startsAsStandby(dataDirectory: data) {
                     try StoppedPrimaryFence.prepare(
                         configuration: configuration, me: me, newPrimary: target, term: term)
                 }
                 method = .startsAsStandby
                 details =
-                    "\(me.label) fenced while its server is down: it will start as a standby of \(target.label) "
-                    + "(term \(term))"
+                    running
+                    ? "\(me.label) fenced: it runs as a read-only standby since its lease ran out (term \(term))"
+                    : "\(me.label) fenced while its server is down: it will start as a standby of \(target.label) "
+                        + "(term \(term))"
             } else {
                 let subject = FenceSubject(
                     nodeID: me.nodeID, nodeName: me.nodeName, primaryNodeID: target.nodeID,
@@ -608,6 +613,19 @@ public final class FailoverDaemon: @unchecked Sendable {
         localRunsAsPrimary = false
         serverStoppedByLease = true
         log(OperationMessage(.warning, "this node fenced itself (\(outcome)): \(reason)"))
+        guard configuration.leaseIsolationAction == .standby else { return }
+        // The marker's standby.signal makes it start in recovery, streaming from nobody: reads of
+        // what it had go on, and no session can write. Regaining the lease promotes it back
+        // (``resumeLocalServer``); a rejoin stops it first.
+        let started = await ChildProcess.runLogged(
+            ["/bin/sh", "-c", serviceCommands.start], logFile: data + "/pgwarden-server.log")
+        log(
+            OperationMessage(
+                started.exitCode == 0 ? .notice : .error,
+                started.exitCode == 0
+                    ? "lease_isolation_action=standby: the server runs again as a read-only standby"
+                    : "lease_isolation_action=standby: unable to start the server as a standby",
+                detail: "exit code \(started.exitCode)"))
     }
 
     /// The lease is held again after a self-fence (see ``MonitorEffect/resumeLocalServer(reason:)``):
