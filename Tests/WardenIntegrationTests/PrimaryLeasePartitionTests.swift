@@ -73,7 +73,10 @@ struct PrimaryLeasePartitionTests {
         await writer.stop()
         let lastOldWrite = try #require(writer.acknowledgements.max())
         // The witness's grant alone is 1 of the 2 the lease needs: node1 fenced itself first.
-        #expect(lastOldWrite < promotedAt, "node1 acknowledged a write after a standby was writable")
+        #expect(
+            lastOldWrite < promotedAt,
+            "node1 acknowledged a write \(lastOldWrite - cut) after the cut, a standby was writable \(promotedAt - cut) after it\n\(cluster.daemonOutput())"
+        )
         #expect(primaryLog().contains("lease of term 1 lost: reached 1 of 3 voters"), "\(primaryLog())")
         #expect(primaryLog().contains("this node fenced itself"), "\(primaryLog())")
         #expect(try cluster.server(1).postmasterPID == nil, "node1's server must be stopped")
