@@ -133,11 +133,18 @@ struct PrimaryLeasePartitionTests {
         try await Polling.until("node1 to replay the new primary's write", timeout: .seconds(20)) {
             cluster.query(1, "SELECT x FROM after_failover") == "1"
         }
-        #expect(
-            cluster.query(
-                promoted,
-                "SELECT count(*) FROM repmgr.events WHERE node_id = 1 AND event = 'node_rejoin' AND successful")
-                == "1", "\(primaryLog())")
+        // The rejoin records its event once it has seen the node stream, which may be after the test did.
+        do {
+            try await Polling.until("the node_rejoin event", timeout: .seconds(30)) {
+                cluster.query(
+                    promoted,
+                    "SELECT count(*) FROM repmgr.events WHERE node_id = 1 AND event = 'node_rejoin' AND successful")
+                    == "1"
+            }
+        } catch {
+            Issue.record("node1's daemon:\n\(primaryLog())")
+            throw error
+        }
         #expect([1, 2, 3].filter { cluster.query($0, "SELECT pg_is_in_recovery()") == "f" } == [promoted])
     }
 
